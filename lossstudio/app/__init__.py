@@ -1,0 +1,1 @@
+"""The desktop application of LossStudio (PySide6 and pyqtgraph live only here)."""

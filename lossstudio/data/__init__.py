@@ -1,0 +1,1 @@
+"""Datasets of LossStudio: CSV/NPZ/NPY loading, features, encodings, splits (numpy)."""

@@ -1,0 +1,1 @@
+"""The training engine of LossStudio (torch, never Qt)."""

@@ -1,0 +1,1 @@
+"""The project file format of LossStudio: versioned JSON, migrations, atomic save."""

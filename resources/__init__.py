@@ -1,0 +1,1 @@
+"""Bundled resources of LossStudio: icons and example datasets and projects."""
