@@ -1,0 +1,1 @@
+"""Command-line commands that train and list runs (above the engine, below the CLI)."""
