@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from lossstudio._version import __version__
 from lossstudio.core.validator import Problem
 from lossstudio.project import Project
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["Project", "Problem", "loss_function", "__version__"]
-__version__ = "0.1.0"
 
 
 def loss_function(loss_id: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
