@@ -65,12 +65,17 @@ class Conv2D(nn.Module):
         super().__init__()
         kernel, strides = tuple(params["kernel_size"]), tuple(params["strides"])
         self.padding: tuple[int, int, int, int] | None = None
+        symmetric: tuple[int, int] = (0, 0)
         if params["padding"] == "same":
             top, bottom = _same_padding(in_shape[0], kernel[0], strides[0])
             left, right = _same_padding(in_shape[1], kernel[1], strides[1])
-            self.padding = (left, right, top, bottom)
+            if top == bottom and left == right:
+                symmetric = (top, left)
+            else:
+                self.padding = (left, right, top, bottom)
         self.conv = nn.Conv2d(
-            in_shape[2], int(params["filters"]), kernel, strides, bias=bool(params["use_bias"])
+            in_shape[2], int(params["filters"]), kernel, strides, padding=symmetric,
+            bias=bool(params["use_bias"]),
         )
         _initialize(self.conv, params)
         self.activation = activation_function(params["activation"])
