@@ -42,6 +42,9 @@ class CheckpointCallback(Callback):
     def __init__(self, writer: RunWriter) -> None:
         self.writer = writer
 
+    def on_train_begin(self, trainer: Trainer) -> None:
+        trainer.run_path = self.writer.path
+
     def on_epoch_end(self, trainer: Trainer, record: EpochRecord) -> None:
         if self.writer.append(record):
             save_state(trainer.module, self.writer.checkpoint_path("best"))

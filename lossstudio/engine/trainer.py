@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -92,6 +93,8 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(settings.seed)
         self.epoch = 0
         self.n_batches = 0
+        self.run_path: Path | None = None
+        """The run folder, once the run-folder callback has created it."""
         self._batch_callbacks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
 
     def loss_per_example(self, output: Tensor, target: Tensor) -> Tensor:
