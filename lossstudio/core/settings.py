@@ -51,6 +51,25 @@ class RunSettings:
     """The run settings as attributes; every assignment is checked at once."""
 
     __slots__ = tuple(_SPECS)
+    epochs: int
+    batch_size: int
+    optimizer: str
+    learning_rate: float
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    momentum: float
+    rho: float
+    nesterov: bool
+    weight_decay: float
+    lr_schedule: str
+    decay_rate: float
+    decay_steps: int
+    early_stopping: bool
+    patience: int
+    validation_split: float
+    seed: int
+    device: str
 
     def __init__(self, **values: Any) -> None:
         for spec in SETTING_SPECS:
@@ -89,3 +108,7 @@ class RunSettings:
     def replace(self, **overrides: Any) -> RunSettings:
         """A copy with ``overrides`` applied."""
         return RunSettings(**{**self.to_dict(), **overrides})
+
+
+if set(RunSettings.__annotations__) != set(_SPECS):
+    raise AssertionError("RunSettings attributes and SETTING_SPECS disagree")

@@ -130,7 +130,8 @@ class BatchNormalization(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         shape = x.shape
-        return self.norm(x.reshape(-1, shape[-1])).reshape(shape)
+        normalized: Tensor = self.norm(x.reshape(-1, shape[-1]))
+        return normalized.reshape(shape)
 
 
 class Reshape(nn.Module):
@@ -166,7 +167,8 @@ class Embedding(nn.Module):
         self.embedding = nn.Embedding(int(params["input_dim"]), int(params["output_dim"]))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.embedding(x.long())
+        vectors: Tensor = self.embedding(x.long())
+        return vectors
 
 
 class Concatenate(nn.Module):

@@ -62,7 +62,7 @@ def prepare_run(
     snapshot: Mapping[str, Any], settings: RunSettings, dataset: Dataset | None = None
 ) -> PreparedRun:
     """Validate the snapshot, load its data and build the module and tensors."""
-    model = project_from_dict(dict(snapshot), "<snapshot>")
+    model: ProjectModel = project_from_dict(dict(snapshot), "<snapshot>")
     if model.dataset is None:
         raise TrainingRefused("the project has no dataset; attach one before training")
     dataset = dataset or load_dataset_for(model.dataset)
@@ -81,6 +81,13 @@ def prepare_run(
     device = resolve_device(settings.device, context)
     torch.manual_seed(settings.seed)
     module = GraphModule(model.graph, analysis.shapes, target_id).to(device)
+    if not any(parameter.requires_grad for parameter in module.parameters()):
+        if context is not None:
+            context.close()
+        raise TrainingRefused(
+            "the model has nothing to train: add a Dense, Conv2D, Embedding or Batch "
+            "normalization block, or make a frozen block trainable"
+        )
     train_index, val_index = split_indices(
         dataset.n_examples, settings.validation_split, settings.seed
     )

@@ -171,7 +171,7 @@ class Trainer:
             inputs, target = data.batch(order[batch * size : (batch + 1) * size])
             losses = self.loss_per_example(model(inputs, logits=True), target)
             optimizer.zero_grad(set_to_none=True)
-            losses.mean().backward()
+            losses.mean().backward()  # type: ignore[no-untyped-call]
             optimizer.step()
             if self.schedule is not None:
                 self.schedule.step()
@@ -181,7 +181,7 @@ class Trainer:
         totals = torch.stack([sums.sum(), torch.tensor(float(len(order)), dtype=torch.float64)])
         if self.context is not None:
             totals = self.context.sum(totals.to(self.device))
-        total, count = totals.tolist()
+        total, count = (float(value) for value in totals.tolist())
         if not math.isfinite(total):
             if self.context is not None and math.isfinite(float(sums.sum())):
                 raise TrainingFailed(self._non_finite_message("loss", math.nan, epoch, None))

@@ -98,7 +98,7 @@ def read_project(
     except OSError as error:
         raise ProjectFileError(str(source), f"cannot read ({error.strerror})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark (some Windows editors) is fine
     except UnicodeDecodeError as error:
         raise ProjectFileError(
             str(source), f"not UTF-8 text (byte {error.start}); is this a project file?"
@@ -109,6 +109,8 @@ def read_project(
         raise ProjectFileError(
             str(source), f"line {error.lineno}, column {error.colno}: malformed JSON ({error.msg})"
         ) from None
+    except RecursionError:
+        raise ProjectFileError(str(source), "malformed JSON (nested too deeply)") from None
     return project_from_dict(document, str(source), source.resolve().parent, factory)
 
 
@@ -215,11 +217,11 @@ def _load_links(model: ProjectModel, entries: list[Any], source: str) -> None:
         place = f"links[{index}]"
         if not isinstance(entry, dict):
             raise ProjectFileError(source, f"{place} must be an object")
-        link_id = entry.get("id")
-        ends = entry.get("source"), entry.get("target")
+        link_id, start, end = entry.get("id"), entry.get("source"), entry.get("target")
         port = entry.get("port", 0)
-        if not isinstance(link_id, str) or not all(isinstance(end, str) for end in ends):
+        if not (isinstance(link_id, str) and isinstance(start, str) and isinstance(end, str)):
             raise ProjectFileError(source, f"{place} needs 'id', 'source' and 'target' strings")
+        ends = (start, end)
         if isinstance(port, bool) or not isinstance(port, int):
             raise ProjectFileError(source, f"link {link_id!r} ({place}): 'port' must be a number")
         for end in ends:
