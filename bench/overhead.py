@@ -136,7 +136,9 @@ def run_plain(model: str, batch: int, epochs: int) -> float:
             total, correct = 0.0, 0
             for i in range(0, len(xv), 1024):
                 logits = net(xv[i : i + 1024])
-                total += float(nn.functional.cross_entropy(logits, yv[i : i + 1024], reduction="sum"))
+                total += float(
+                    nn.functional.cross_entropy(logits, yv[i : i + 1024], reduction="sum")
+                )
                 correct += int((logits.argmax(1) == yv[i : i + 1024]).sum())
     return (time.perf_counter() - start) / epochs
 
@@ -147,7 +149,10 @@ def run_ours(model: str, batch: int, epochs: int) -> float:
     module, _ = build(model, 0)
     settings = RunSettings(epochs=epochs, batch_size=batch, optimizer="adam", learning_rate=1e-3)
     trainer = Trainer(
-        module, settings, TensorData({"x": xt}, yt), TensorData({"x": xv}, yv),
+        module,
+        settings,
+        TensorData({"x": xt}, yt),
+        TensorData({"x": xv}, yv),
         device=torch.device("cpu"),
     )
     start = time.perf_counter()
@@ -163,8 +168,9 @@ def peak_memory(kind: str, model: str, batch: int, epochs: int) -> float:
         f"overhead.run_{kind}({model!r}, {batch}, {epochs}); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -175,8 +181,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one sample, no memory runs")
     args = parser.parse_args()
     samples = 1 if args.quick else args.samples
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{samples} interleaved samples, {args.epochs} epochs each")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{samples} interleaved samples, {args.epochs} epochs each"
+    )
     rows = []
     for model in ("mlp", "cnn"):
         for batch in (32, 256):
@@ -190,7 +198,9 @@ def main() -> None:
                 our_times.append(ours)
                 ratios.append(ours / plain)
             row = {
-                "model": model, "batch": batch, "ratio": statistics.median(ratios),
+                "model": model,
+                "batch": batch,
+                "ratio": statistics.median(ratios),
                 "plain_s_per_epoch": statistics.median(plain_times),
                 "lossstudio_s_per_epoch": statistics.median(our_times),
             }
@@ -201,10 +211,15 @@ def main() -> None:
             print(json.dumps(row))
     print("\nmodel  batch  ratio (LossStudio / plain)  plain s/epoch  LossStudio s/epoch  peak MiB")
     for r in rows:
-        memory = (f"{r['plain_peak_mib']:.0f} / {r['lossstudio_peak_mib']:.0f}"
-                  if "plain_peak_mib" in r else "-")
-        print(f"{r['model']:5}  {r['batch']:5}  {r['ratio']:25.3f}  {r['plain_s_per_epoch']:13.3f}"
-              f"  {r['lossstudio_s_per_epoch']:18.3f}  {memory}")
+        memory = (
+            f"{r['plain_peak_mib']:.0f} / {r['lossstudio_peak_mib']:.0f}"
+            if "plain_peak_mib" in r
+            else "-"
+        )
+        print(
+            f"{r['model']:5}  {r['batch']:5}  {r['ratio']:25.3f}  {r['plain_s_per_epoch']:13.3f}"
+            f"  {r['lossstudio_s_per_epoch']:18.3f}  {memory}"
+        )
 
 
 if __name__ == "__main__":

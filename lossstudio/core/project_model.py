@@ -8,6 +8,7 @@ undo stack. Saving, data and training live in ``lossstudio.project.Project``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,17 @@ def coerce_params(type_id: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _checked_position(position: Any) -> tuple[float, float]:
+    """``position`` as two floats; ``ParameterError`` unless it is two finite numbers."""
+    values = list(position) if isinstance(position, tuple | list) else []
+    if len(values) != 2 or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        for v in values
+    ):
+        raise ParameterError(f"position must be two numbers (x, y), not {position!r}")
+    return (float(values[0]), float(values[1]))
+
+
 class ProjectModel:
     """A model graph with run settings and a dataset reference."""
 
@@ -87,7 +99,8 @@ class ProjectModel:
         node_id = node_id or self.graph.new_id(type_id)
         if node_id in self.graph.nodes:
             raise GraphError(f"the id {node_id!r} is already used")
-        self.apply(AddNode(Node(node_id, type_id, values, position or self._next_position())))
+        place = self._next_position() if position is None else _checked_position(position)
+        self.apply(AddNode(Node(node_id, type_id, values, place)))
         return node_id
 
     def _next_position(self) -> tuple[float, float]:
@@ -148,7 +161,7 @@ class ProjectModel:
     def move(self, node_id: str, x: float, y: float) -> None:
         """Move block ``node_id`` to ``(x, y)``."""
         old = self.graph.node(node_id).position
-        self.apply(MoveNode(node_id, (float(x), float(y)), old))
+        self.apply(MoveNode(node_id, _checked_position((x, y)), old))
 
     def analyze(self) -> Analysis:
         """The validator's full report (problems and inferred shapes)."""
