@@ -28,6 +28,8 @@ from lossstudio.engine.optimizers import make_optimizer, make_schedule
 from lossstudio.runs import EpochRecord, RunStatus
 
 VALIDATION_BATCH = 1024
+DDP_STOP_EVERY = 10
+"""Under DDP the ranks agree on a stop request every this many batches."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,14 @@ class Trainer:
         """The run folder, once the run-folder callback has created it."""
         self._batch_callbacks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
 
+    def batch_loss(self, output: Tensor, target: Tensor) -> Tensor:
+        """Mean loss of a batch of forward outputs (what the optimizer minimizes)."""
+        module = self.module
+        if module.fused and module.loss_id == "categorical_crossentropy":
+            if target.dtype == torch.long:
+                return nn.functional.cross_entropy(output, target)
+        return self.loss_per_example(output, target).mean()
+
     def loss_per_example(self, output: Tensor, target: Tensor) -> Tensor:
         """Per-example loss of a forward output (logits when the module fuses)."""
         module = self.module
@@ -159,41 +169,48 @@ class Trainer:
         if self.context is not None:
             order = self.context.shard(order, pad=True)
         n_batches = self.n_batches = max(1, -(-len(order) // size))
-        sums = torch.zeros(n_batches, dtype=torch.float64, device=self.device)
+        means: list[Tensor] = []
         control, model, optimizer = self.control, self.model, self.optimizer
         for batch in range(n_batches):
             if control.pause_requested and not control.stop_requested:
                 self._emit("on_status", "paused")
                 control.wait_while_paused()
                 self._emit("on_status", "running")
-            if self._should_stop():
+            if self._should_stop(batch):
                 return None
             inputs, target = data.batch(order[batch * size : (batch + 1) * size])
-            losses = self.loss_per_example(model(inputs, logits=True), target)
+            loss = self.batch_loss(model(inputs, logits=True), target)
             optimizer.zero_grad(set_to_none=True)
-            losses.mean().backward()  # type: ignore[no-untyped-call]
+            loss.backward()  # type: ignore[no-untyped-call]
             optimizer.step()
             if self.schedule is not None:
                 self.schedule.step()
-            sums[batch] = losses.detach().sum()
+            means.append(loss.detach())
             for callback in self._batch_callbacks:
                 callback.on_batch_end(self, epoch, batch + 1, n_batches)
-        totals = torch.stack([sums.sum(), torch.tensor(float(len(order)), dtype=torch.float64)])
+        batch_means = torch.stack(means).double()
+        sizes = torch.full_like(batch_means, float(size))
+        sizes[-1] = len(order) - size * (n_batches - 1)
+        totals = torch.stack([(batch_means * sizes).sum(), sizes.sum()])
         if self.context is not None:
-            totals = self.context.sum(totals.to(self.device))
+            totals = self.context.sum(totals)
         total, count = (float(value) for value in totals.tolist())
         if not math.isfinite(total):
-            if self.context is not None and math.isfinite(float(sums.sum())):
+            finite = torch.isfinite(batch_means)
+            if bool(finite.all()):
                 raise TrainingFailed(self._non_finite_message("loss", math.nan, epoch, None))
-            bad = int((~torch.isfinite(sums)).nonzero()[0].item())
-            raise TrainingFailed(self._non_finite_message("loss", float(sums[bad]), epoch, bad + 1))
+            bad = int((~finite).nonzero()[0].item())
+            value = float(batch_means[bad])
+            raise TrainingFailed(self._non_finite_message("loss", value, epoch, bad + 1))
         return total / count
 
-    def _should_stop(self) -> bool:
-        stop = self.control.stop_requested
-        if self.context is not None:
-            stop = self.context.broadcast_flag(stop, self.device)
-        return stop
+    def _should_stop(self, batch: int) -> bool:
+        """The stop flag; under DDP every rank agrees, every ``DDP_STOP_EVERY`` batches."""
+        if self.context is None:
+            return self.control.stop_requested
+        if batch % DDP_STOP_EVERY:
+            return False
+        return self.context.broadcast_flag(self.control.stop_requested, self.device)
 
     @torch.no_grad()
     def _validate(self) -> tuple[float, dict[str, float]]:
