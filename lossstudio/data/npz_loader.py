@@ -64,7 +64,7 @@ def _read_arrays(path: Path, wanted: list[str] | None) -> tuple[list[str], dict[
         hint = "It is a .npy file; rename it to .npy." if magic.startswith(NPY_MAGIC) else None
         raise DataError(path, "is not a valid .npz file (not a zip archive)", hint=hint)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as npz:
             names = list(npz.files)
             take = names if wanted is None else [n for n in wanted if n in names]
             arrays = {n: _load_member(path, n, partial(npz.__getitem__, n)) for n in take}
