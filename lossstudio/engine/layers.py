@@ -130,7 +130,13 @@ class BatchNormalization(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         shape = x.shape
-        normalized: Tensor = self.norm(x.reshape(-1, shape[-1]))
+        flat = x.reshape(-1, shape[-1])
+        if self.training and flat.shape[0] == 1:
+            # One value per channel (a last batch of one example): torch refuses to
+            # normalize it; Keras gives 0 · gamma + beta. The moving statistics stay as
+            # they are (the variance of one value is undefined).
+            return (flat * 0 + self.norm.bias).reshape(shape)
+        normalized: Tensor = self.norm(flat)
         return normalized.reshape(shape)
 
 

@@ -90,11 +90,23 @@ def _known(shapes: Mapping[str, Shape | None], node_id: str) -> Shape:
 
 
 def _needed_blocks(graph: Graph, last: str) -> list[str]:
-    needed: set[str] = set()
-    stack = [last]
+    """The blocks ``last`` depends on, inputs first, in an order fixed by the links' ports.
+
+    A depth-first walk up the inputs in port order: unlike an order that follows the
+    graph's (unordered) successor sets, it is the same in every process, so a seed gives
+    the same initial weights everywhere and DDP ranks hold their parameters alike.
+    """
+    order: list[str] = []
+    seen: set[str] = set()
+    stack: list[tuple[str, bool]] = [(last, False)]
     while stack:
-        current = stack.pop()
-        if current not in needed:
-            needed.add(current)
-            stack.extend(graph.predecessors(current))
-    return [node_id for node_id in graph.topological_order() if node_id in needed]
+        current, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(current)
+            continue
+        if current in seen:
+            continue
+        seen.add(current)
+        stack.append((current, True))
+        stack.extend((source, False) for source in reversed(graph.predecessors(current)))
+    return order
