@@ -29,8 +29,6 @@ def _is_main_process() -> bool:
 def train_command(path: Path, *, epochs: int | None, runs: Path | None, device: str | None) -> int:
     """Train the project at ``path``; exit 0 on a completed run, 1 otherwise, 2 on bad input."""
     from lossstudio.core.params import ParameterError
-    from lossstudio.engine.callbacks import Callback, TrainingControl
-    from lossstudio.engine.session import TrainingRefused, train_snapshot
 
     main = _is_main_process()
     try:
@@ -41,6 +39,8 @@ def train_command(path: Path, *, epochs: int | None, runs: Path | None, device: 
     except (ProjectFileError, DataError, ParameterError, ValueError) as error:
         print(f"lossstudio: {error}", file=sys.stderr)
         return 2
+    from lossstudio.engine.callbacks import Callback, TrainingControl
+    from lossstudio.engine.session import TrainingRefused, train_snapshot
 
     class Progress(Callback):
         def on_epoch_end(self, trainer: Trainer, record: EpochRecord) -> None:

@@ -90,7 +90,8 @@ class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)
     _inputs: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
-    _outputs: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _outputs: dict[str, dict[str, None]] = field(default_factory=dict, repr=False)
+    """Links out of each block, as an insertion-ordered set (same order in every process)."""
     _listeners: list[Listener] = field(default_factory=list, repr=False)
 
     def subscribe(self, listener: Listener) -> None:
@@ -127,7 +128,7 @@ class Graph:
             raise ValueError(f"the id {node.id!r} is already used")
         self.nodes[node.id] = node
         self._inputs[node.id] = {}
-        self._outputs[node.id] = set()
+        self._outputs[node.id] = {}
         self._emit(NodeAdded(node.id))
 
     def remove_node(self, node_id: str) -> Node:
@@ -166,14 +167,14 @@ class Graph:
         self.check_connect(link.source, link.target, link.port)
         self.links[link.id] = link
         self._inputs[link.target][link.port] = link.id
-        self._outputs[link.source].add(link.id)
+        self._outputs[link.source][link.id] = None
         self._emit(LinkAdded(link))
 
     def remove_link(self, link_id: str) -> Link:
         """Remove and return the link ``link_id``."""
         link = self.links.pop(link_id)
         del self._inputs[link.target][link.port]
-        self._outputs[link.source].discard(link_id)
+        self._outputs[link.source].pop(link_id, None)
         self._emit(LinkRemoved(link))
         return link
 
@@ -194,7 +195,7 @@ class Graph:
 
     def output_links(self, node_id: str) -> list[Link]:
         """The links out of ``node_id``, in creation order."""
-        return sorted((self.links[lid] for lid in self._outputs[node_id]), key=_link_order(self))
+        return [self.links[lid] for lid in self._outputs[node_id]]
 
     def links_of(self, node_id: str) -> list[Link]:
         """Every link touching ``node_id``."""
@@ -238,7 +239,3 @@ class Graph:
                     ready.append(nxt)
         return order
 
-
-def _link_order(graph: Graph) -> Callable[[Link], int]:
-    positions = {lid: index for index, lid in enumerate(graph.links)}
-    return lambda link: positions[link.id]

@@ -59,11 +59,6 @@ class DistContext:
         value = torch.tensor([1.0 if flag else 0.0], device=device)
         return bool(self.sum(value).item() > 0)
 
-    def close(self) -> None:
-        """Leave the process group."""
-        if dist.is_initialized():
-            dist.destroy_process_group()
-
 
 def local_device_index(context: DistContext | None) -> int:
     """The GPU this process uses under ``torchrun`` (its local rank)."""

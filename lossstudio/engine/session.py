@@ -26,9 +26,9 @@ from lossstudio.engine.checkpoints import CheckpointCallback
 from lossstudio.engine.distributed import DistContext, local_device_index
 from lossstudio.engine.metrics import metric_names
 from lossstudio.engine.model import GraphModule
-from lossstudio.engine.trainer import TensorData, Trainer, TrainResult
+from lossstudio.engine.trainer import TensorData, Trainer, TrainResult, describe_error
 from lossstudio.io.project_file import project_from_dict
-from lossstudio.runs import LoadedRun, RunWriter, load_run
+from lossstudio.runs import LoadedRun, RunStatus, RunWriter, load_run
 
 
 class TrainingRefused(Exception):
@@ -82,8 +82,6 @@ def prepare_run(
     torch.manual_seed(settings.seed)
     module = GraphModule(model.graph, analysis.shapes, target_id).to(device)
     if not any(parameter.requires_grad for parameter in module.parameters()):
-        if context is not None:
-            context.close()
         raise TrainingRefused(
             "the model has nothing to train: add a Dense, Conv2D, Embedding or Batch "
             "normalization block, or make a frozen block trainable"
@@ -145,7 +143,11 @@ def train_snapshot(
     dataset: Dataset | None = None,
 ) -> tuple[Path | None, TrainResult]:
     """Train a project snapshot; returns the run folder (main process) and the result."""
-    prepared = prepare_run(snapshot, settings, dataset)
+    try:
+        prepared = prepare_run(snapshot, settings, dataset)
+    except BaseException:
+        leave_process_group()
+        raise
     context = prepared.context
     writer: RunWriter | None = None
     all_callbacks = list(callbacks)
@@ -161,22 +163,33 @@ def train_snapshot(
             versions=versions(),
         )
         all_callbacks.insert(0, CheckpointCallback(writer))
-    trainer = Trainer(
-        prepared.module,
-        settings,
-        prepared.train,
-        prepared.validation,
-        device=prepared.device,
-        callbacks=all_callbacks,
-        control=control,
-        context=context,
-    )
     try:
+        trainer = Trainer(
+            prepared.module,
+            settings,
+            prepared.train,
+            prepared.validation,
+            device=prepared.device,
+            callbacks=all_callbacks,
+            control=control,
+            context=context,
+        )
         result = trainer.fit()
+    except Exception as error:
+        if writer is not None:
+            writer.finish(RunStatus.failed, failure=describe_error(error))
+        raise TrainingRefused(f"training could not start: {describe_error(error)}") from error
     finally:
-        if context is not None:
-            context.close()
+        leave_process_group()
     return (writer.path if writer else None), result
+
+
+def leave_process_group() -> None:
+    """Close the ``torchrun`` process group if this process joined one."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def train_project(project: ProjectModel, runs_dir: Path, settings: RunSettings) -> LoadedRun:

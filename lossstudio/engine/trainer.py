@@ -175,7 +175,8 @@ class Trainer:
             if control.pause_requested and not control.stop_requested:
                 self._emit("on_status", "paused")
                 control.wait_while_paused()
-                self._emit("on_status", "running")
+                if not control.stop_requested:
+                    self._emit("on_status", "running")
             if self._should_stop(batch):
                 return None
             inputs, target = data.batch(order[batch * size : (batch + 1) * size])
