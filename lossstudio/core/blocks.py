@@ -205,7 +205,7 @@ def summary(type_id: str, params: Mapping[str, Any]) -> str:
     """The key parameters as a block shows them, e.g. ``64 units · ReLU``."""
     parts: list[str] = []
     if type_id == "dense":
-        parts.append(f"{params['units']} units")
+        parts.append(f"{params['units']} unit" + ("" if params["units"] == 1 else "s"))
     elif type_id == "conv2d":
         kernel = params["kernel_size"]
         parts.append(f"{params['filters']} × {kernel[0]}×{kernel[1]}")
