@@ -36,6 +36,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = commands.add_parser("runs", help="table of runs with their best validation loss")
     runs.add_argument("folder", type=Path, nargs="?", default=Path("runs"))
+
+    export = commands.add_parser(
+        "export", help="export a run's model as ONNX, TorchScript or a standalone Python file"
+    )
+    export.add_argument("project", type=Path)
+    export.add_argument("--run", type=Path,
+                        help="run folder, or its name in runs/ (default: the newest run)")
+    export.add_argument("--format", required=True, choices=("onnx", "torchscript", "python"))
+    export.add_argument("-o", "--output", type=Path,
+                        help="file to write (default: the run's name with the format's suffix)")
+    export.add_argument("--checkpoint", choices=("best", "last"), default="best")
+
+    plot = commands.add_parser("plot", help="draw saved runs' curves to PNG, SVG or CSV")
+    plot.add_argument("runs", type=Path, nargs="+", metavar="RUN_DIR",
+                      help="run folders (or a folder of runs)")
+    plot.add_argument("-o", "--output", type=Path, required=True,
+                      help="file to write: .png, .svg or .csv")
+    plot.add_argument("--plot", choices=("loss", "metrics", "predictions", "all"),
+                      default="loss", help="what to draw (images only; default: loss)")
+    plot.add_argument("--size", help="image size WIDTHxHEIGHT (default 900x560; 1300x900 "
+                      "with --plot all)")
     return parser
 
 
@@ -52,7 +73,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lossstudio.commands.runs import runs_command
 
         return runs_command(args.folder)
+    if args.command == "export":
+        from lossstudio.commands.export import export_command
+
+        return export_command(args.project, run=args.run, fmt=args.format, output=args.output,
+                              checkpoint=args.checkpoint)
+    if args.command == "plot":
+        return plot_main(args)
     return open_app(args.project if args.command == "open" else None)
+
+
+def plot_main(args: argparse.Namespace) -> int:
+    """``lossstudio plot``: the app's plot code draws images, offscreen without a display."""
+    import os
+
+    from lossstudio.commands.plot import needs_offscreen, plot_command
+
+    size = args.size or ("1300x900" if args.plot == "all" else "900x560")
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        print(f"lossstudio: --size must be WIDTHxHEIGHT, not {args.size!r}", file=sys.stderr)
+        return 2
+
+    def render(paths: Sequence[Path], output: Path, plot: str, size: tuple[int, int]) -> Path:
+        if needs_offscreen():
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from lossstudio.app.evaluation.render import render_runs
+
+        return render_runs(paths, output, plot, size)
+
+    return plot_command(args.runs, args.output, plot=args.plot, size=(width, height),
+                        render=render)
 
 
 def open_app(project: Path | None) -> int:
