@@ -19,12 +19,15 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
 }
 
+# Validators of the desktop entry and AppStream metadata, used by the tests.
+test_tools=(desktop-file-utils appstream)
+
 missing=()
-for package in "${qt_libs[@]}"; do
+for package in "${qt_libs[@]}" "${test_tools[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    echo "bootstrap: installing system libraries for Qt: ${missing[*]}"
+    echo "bootstrap: installing system packages: ${missing[*]}"
     apt_install "${missing[@]}"
 fi
 

@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from lossstudio.app.app_settings import APPLICATION, ORGANIZATION, AppSettings
 from lossstudio.app.main_window import MainWindow
+from lossstudio.io.examples import examples_dir
 
 
 def ensure_application() -> QApplication:
@@ -26,7 +28,8 @@ def ensure_application() -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
-    app.setDesktopFileName("lossstudio")
+    app.setDesktopFileName("io.github.lossstudio.LossStudio")
+    app.setWindowIcon(QIcon(str(examples_dir().parent / "icons" / "lossstudio.svg")))
     return app
 
 

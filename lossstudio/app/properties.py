@@ -23,6 +23,7 @@ from lossstudio.core.validator import Analysis, Severity, effective_activation
 
 if TYPE_CHECKING:
     from lossstudio.app.document import Document
+    from lossstudio.app.loss_explorer import LossExplorer
 
 
 def _label(text: str, object_name: str = "", muted: bool = False) -> QLabel:
@@ -50,6 +51,7 @@ class PropertyPanel(QScrollArea):
         self.selection: list[str] = []
         self.editors: dict[str, ParamEditor] = {}
         self.loss_selector: LossSelector | None = None
+        self.loss_explorer: LossExplorer | None = None
         self.problems_label: QLabel | None = None
         self.shape_label: QLabel | None = None
         self.setMinimumWidth(280)
@@ -73,6 +75,7 @@ class PropertyPanel(QScrollArea):
         self.document.bridge.seal()
         self.editors = {}
         self.loss_selector = None
+        self.loss_explorer = None
         self.problems_label = None
         self.shape_label = None
         page = QWidget()
@@ -128,6 +131,11 @@ class PropertyPanel(QScrollArea):
                 self.loss_selector = selector
                 form.addRow(_label("<b>Loss</b>"))
                 form.addRow(selector)
+                from lossstudio.app.loss_explorer import LossExplorer
+
+                self.loss_explorer = LossExplorer(self, compact=True)
+                self.loss_explorer.setObjectName("loss_explorer")
+                form.addRow(self.loss_explorer)
                 continue
             editor = make_editor(param, facts)
             editor.setObjectName(f"editor_{param.name}")
@@ -243,3 +251,6 @@ class PropertyPanel(QScrollArea):
                                     is ActivationRole.OWN)
         self.loss_selector.set_state(node.params["loss"], activation, owner,
                                      owner_has_activation)
+        if self.loss_explorer is not None:
+            self.loss_explorer.set_loss(node.params["loss"])
+            self.loss_explorer.set_activation(activation.id if activation else None)

@@ -174,3 +174,17 @@ def test_panel_shows_problems_and_output_shape(window: MainWindow) -> None:
     assert panel.node_id is None and panel.selection == [ids["input"], ids["hidden"]]
     window.scene.select_blocks([])
     assert panel.selection == []
+
+
+def test_target_panel_shows_the_loss_explorer_for_the_chosen_loss(window: MainWindow) -> None:
+    ids = build_model(window.project, loss="poisson", last_activation="relu")
+    window.reveal_block(ids["target"])
+    settle(window)
+    explorer = window.properties.loss_explorer
+    assert explorer is not None and explorer.isVisibleTo(window.properties)
+    assert explorer.loss_id == "poisson"
+    assert explorer.activation_id == "relu"
+    window.project.set(ids["target"], loss="mean_squared_error")
+    settle(window)
+    explorer = window.properties.loss_explorer
+    assert explorer is not None and explorer.loss_id == "mean_squared_error"
