@@ -54,7 +54,7 @@ class Dense(nn.Module):
         self.activation = activation_function(params["activation"])
 
     def forward(self, x: Tensor, logits: bool = False) -> Tensor:
-        z = self.linear(x)
+        z = F.linear(x, self.linear.weight, self.linear.bias)
         return z if logits else self.activation(z)
 
 
@@ -84,7 +84,8 @@ class Conv2D(nn.Module):
         x = x.permute(0, 3, 1, 2)
         if self.padding is not None:
             x = F.pad(x, self.padding)
-        z = self.conv(x).permute(0, 2, 3, 1)
+        conv = self.conv
+        z = F.conv2d(x, conv.weight, conv.bias, conv.stride, conv.padding).permute(0, 2, 3, 1)
         return z if logits else self.activation(z)
 
 

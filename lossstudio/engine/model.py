@@ -72,9 +72,9 @@ class GraphModule(nn.Module):
             layer = self.layers[name]
             args = [values[source] for source in sources]
             if index == last and logits and self.fused:
-                values.append(layer(*args, logits=True))
+                values.append(layer.forward(*args, logits=True))
             else:
-                values.append(layer(*args))
+                values.append(layer.forward(*args))
         return values[-1]
 
     def activate(self, output: Tensor) -> Tensor:
