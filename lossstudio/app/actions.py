@@ -84,6 +84,9 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addActions([self.save, self.save_as])
         file_menu.addSeparator()
+        evaluation = self.window.evaluation
+        file_menu.addAction(evaluation.open_runs_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.quit)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo, self.redo])
@@ -95,6 +98,9 @@ class WindowActions:
         view_menu.addActions([self.zoom_in, self.zoom_out, self.zoom_fit])
         view_menu.addSeparator()
         self.view_menu = view_menu
+        run_menu = bar.addMenu("&Run")
+        run_menu.addActions([evaluation.train_action, evaluation.pause_action,
+                             evaluation.stop_action])
 
     def _toolbar(self) -> None:
         bar = QToolBar("Main", self.window)
@@ -111,6 +117,12 @@ class WindowActions:
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         bar.addSeparator()
         bar.addActions([self.zoom_in, self.zoom_out, self.zoom_fit])
+        bar.addSeparator()
+        evaluation = self.window.evaluation
+        icon = self.window.style().standardIcon
+        evaluation.train_action.setIcon(icon(QStyle.StandardPixmap.SP_MediaPlay))
+        evaluation.stop_action.setIcon(icon(QStyle.StandardPixmap.SP_MediaStop))
+        bar.addActions([evaluation.train_action, evaluation.stop_action])
         self.window.addToolBar(bar)
         self.toolbar = bar
 

@@ -82,6 +82,10 @@ class Document(QObject):
         """True when there are changes since the last save (or open)."""
         return not self.undo_stack.isClean()
 
+    def mark_modified(self) -> None:
+        """Note a change made outside the undo stack (a run setting) as unsaved."""
+        self.undo_stack.resetClean()
+
     def revalidate(self) -> None:
         """Validate again although the graph did not change (the dataset did)."""
         self.validation.schedule()

@@ -15,7 +15,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QWidget
 
 from lossstudio.app.actions import WindowActions
 from lossstudio.app.app_settings import AppSettings
@@ -24,6 +24,7 @@ from lossstudio.app.canvas.scene import CanvasScene
 from lossstudio.app.canvas.view import CanvasView
 from lossstudio.app.dialogs import Dialogs
 from lossstudio.app.document import Document
+from lossstudio.app.evaluation_host import EvaluationHost
 from lossstudio.app.files import FileController
 from lossstudio.app.palette import BlockPalette
 from lossstudio.app.problems import ProblemsPanel
@@ -50,7 +51,12 @@ class MainWindow(QMainWindow):
         self.block_palette = BlockPalette(self)
         self.properties = PropertyPanel(self.document, self)
         self.problems = ProblemsPanel(self)
-        self.setCentralWidget(self.canvas)
+        self.views = QTabWidget(self)
+        self.views.setObjectName("views")
+        self.views.setDocumentMode(True)
+        self.views.addTab(self.canvas, "Modeling")
+        self.setCentralWidget(self.views)
+        self.evaluation = EvaluationHost(self, self.views)
         self.palette_dock = self._dock("Blocks", "palette_dock", self.block_palette,
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
         self.properties_dock = self._dock("Properties", "properties_dock", self.properties,
@@ -193,9 +199,10 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.problems_dock], [120], Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.files.confirm_discard():
+        if not self.evaluation.confirm_close() or not self.files.confirm_discard():
             event.ignore()
             return
+        self.evaluation.shutdown()
         self.settings.set_window_state(self.saveGeometry(), self.saveState())
         path = self.document.path
         if path is not None:

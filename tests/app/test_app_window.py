@@ -17,7 +17,9 @@ from lossstudio.core.errors import GraphError, PortOccupiedError
 
 
 def test_window_parts_and_hooks(window: MainWindow) -> None:
-    assert window.canvas is window.centralWidget()
+    assert window.views is window.centralWidget()
+    assert window.views.widget(0) is window.canvas
+    assert window.views.tabText(0) == "Modeling" and window.views.tabText(1) == "Evaluation"
     assert isinstance(window.undo_stack, QUndoStack)
     assert window.palette_dock.widget() is window.block_palette
     assert window.properties_dock.widget() is window.properties
@@ -46,7 +48,7 @@ def test_standard_shortcuts(window: MainWindow) -> None:
         bindings = QKeySequence.keyBindings(standard)
         assert bindings and action.shortcuts()[: len(bindings)] == bindings, action.text()
     menus = [action.text() for action in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View"]
+    assert menus == ["&File", "&Edit", "&View", "&Run"]
 
 
 def test_occupied_port_from_a_script_is_refused(window: MainWindow) -> None:
