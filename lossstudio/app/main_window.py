@@ -15,7 +15,14 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QTabWidget,
+    QWidget,
+)
 
 from lossstudio.app.actions import WindowActions
 from lossstudio.app.app_settings import AppSettings
@@ -26,6 +33,7 @@ from lossstudio.app.dialogs import Dialogs
 from lossstudio.app.document import Document
 from lossstudio.app.evaluation_host import EvaluationHost
 from lossstudio.app.files import FileController
+from lossstudio.app.gui_gc import install_gui_collector
 from lossstudio.app.palette import BlockPalette
 from lossstudio.app.problems import ProblemsPanel
 from lossstudio.app.properties import PropertyPanel
@@ -42,6 +50,7 @@ class MainWindow(QMainWindow):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("main_window")
+        install_gui_collector(QApplication.instance())  # type: ignore[arg-type]
         self.settings = AppSettings()
         self.document = Document(self)
         self.scene = CanvasScene(lambda: self.document.project, self)

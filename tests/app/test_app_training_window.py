@@ -83,3 +83,26 @@ def test_closing_the_window_mid_run_records_it_stopped(qtbot, make_window, tmp_p
     run = load_run(folder)
     assert run.status == "stopped"
     assert 1 <= len(run.history) < 500
+
+
+def test_export_a_run_from_the_runs_browser(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = open_example(make_window, tmp_path, epochs=1)
+    assert window.evaluation.train()
+    view = window.evaluation.view()
+    with qtbot.waitSignal(view.run_finished, timeout=RUN_TIMEOUT) as blocker:
+        pass
+    run_path = blocker.args[0].path
+    view.browser.select_runs([run_path.resolve()])
+    assert view.browser.buttons["export"].isEnabled()
+    output = tmp_path / "digits_model.pt"
+    job = view.export_model(run_path, "torchscript", output)
+    with qtbot.waitSignal(job.finished, timeout=RUN_TIMEOUT) as done:
+        pass
+    ok, message = done.args
+    assert ok, message
+    assert output.is_file() and "max abs difference" in message.lower()
+    assert view.progress_panel.message.text() == message
+    failed = view.export_model(tmp_path / "no-such-run", "onnx", tmp_path / "x.onnx")
+    with qtbot.waitSignal(failed.finished, timeout=RUN_TIMEOUT) as done:
+        pass
+    assert done.args[0] is False and "no-such-run" in done.args[1]

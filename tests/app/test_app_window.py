@@ -97,8 +97,14 @@ def test_run_app_shows_the_window_and_returns(tmp_path, monkeypatch) -> None:  #
                 widget.close()
         QApplication.quit()
 
-    QTimer.singleShot(50, close_soon)
-    assert app_main.run_app(None) == 0
+    app = QApplication.instance()
+    quits_on_close = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)  # one quit only: a second would stay queued
+    try:
+        QTimer.singleShot(50, close_soon)
+        assert app_main.run_app(None) == 0
+    finally:
+        app.setQuitOnLastWindowClosed(quits_on_close)
     assert shown
 
 

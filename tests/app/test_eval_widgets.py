@@ -131,21 +131,20 @@ def test_importing_the_view_loads_no_torch() -> None:
     assert json.loads(result.stdout.strip().splitlines()[-1]) is False
 
 
-def test_garbage_is_collected_on_the_gui_thread_while_training(qtbot) -> None:
+def test_garbage_is_collected_on_the_gui_thread(qtbot, qapp) -> None:
     import gc
 
-    from lossstudio.app.training.gui_gc import GuiThreadCollector
+    from lossstudio.app.gui_gc import GuiThreadCollector, install_gui_collector
 
-    collector = GuiThreadCollector()
-    assert gc.isenabled()
-    collector.start()
-    try:
-        assert not gc.isenabled() and collector.active
-        garbage = [[] for _ in range(gc.get_threshold()[0] + 10)]
-        for item in garbage:
-            item.append(item)  # cycles only the collector can free
-        del garbage, item
-        qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=3000)
-    finally:
-        collector.stop()
-    assert gc.isenabled() and not collector.active
+    collector = install_gui_collector(qapp)
+    assert install_gui_collector(qapp) is collector
+    assert not gc.isenabled()  # no collection in worker threads, ever
+    garbage = [[] for _ in range(gc.get_threshold()[0] + 10)]
+    for item in garbage:
+        item.append(item)  # cycles only the collector can free
+    del garbage, item
+    qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=3000)
+    GuiThreadCollector.hold_full_collections(True)
+    assert GuiThreadCollector._held == 1
+    GuiThreadCollector.hold_full_collections(False)
+    assert GuiThreadCollector._held == 0

@@ -22,6 +22,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFileDialog, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from lossstudio.app.evaluation.architecture_view import ArchitectureDialog
+from lossstudio.app.evaluation.model_export import ExportJob, ask_export
 from lossstudio.app.evaluation.pane import EvaluationPane
 from lossstudio.app.evaluation.planning import default_runs_dir, expected_metrics, train_blocker
 from lossstudio.app.evaluation.run_store import RunStore
@@ -85,6 +86,7 @@ class EvaluationView(QWidget):
         self._live_path: Path | None = None
         self._analysis: Analysis | None = None
         self._dialogs: list[ArchitectureDialog] = []
+        self._exports: list[ExportJob] = []
         self._connect()
         self.browser.set_folder(self.runs_dir())
         self.refresh_validation()
@@ -108,6 +110,7 @@ class EvaluationView(QWidget):
         self.browser.runs_changed.connect(self._runs_changed)
         self.browser.duplicate_requested.connect(self.duplicate_run)
         self.browser.architecture_requested.connect(self.open_architecture)
+        self.browser.export_requested.connect(self._ask_export)
 
     # -- the document -----------------------------------------------------------------
 
@@ -262,6 +265,8 @@ class EvaluationView(QWidget):
     def shutdown(self) -> None:
         """Stop any run, wait for its thread, stop polling and close run windows."""
         self.controller.shutdown()
+        for job in list(self._exports):
+            job.wait()
         self.browser.timer.stop()
         for dialog in list(self._dialogs):
             dialog.close()
@@ -315,6 +320,24 @@ class EvaluationView(QWidget):
                 pass  # the copy stays editable; the validator will say what is missing
         self.duplicate_requested.emit(project)
         return project
+
+    def _ask_export(self, path: Path) -> None:
+        choice = ask_export(self, Path(path))
+        if choice is not None:
+            self.export_model(Path(path), *choice)
+
+    def export_model(self, run: Path, fmt: str, output: Path) -> ExportJob:
+        """Export a run's best model in the background; the result shows in the panel."""
+        job = ExportJob(run, fmt, output, parent=self)
+        self._exports.append(job)
+        self.progress_panel.show_message(f"Exporting {Path(run).name} as {fmt}…")
+        job.finished.connect(lambda ok, message: self._export_done(job, ok, message))
+        return job
+
+    def _export_done(self, job: ExportJob, ok: bool, message: str) -> None:
+        if job in self._exports:
+            self._exports.remove(job)
+        self.progress_panel.show_message(message, error=not ok)
 
     def open_architecture(self, path: Path) -> ArchitectureDialog:
         """Show the model a run trained, read-only."""

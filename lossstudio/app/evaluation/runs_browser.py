@@ -63,6 +63,8 @@ class RunsBrowser(QWidget):
     duplicate_requested = Signal(object)
     """Path of the run whose project the user wants as a new editable project."""
     architecture_requested = Signal(object)
+    export_requested = Signal(object)
+    """Export the model of one run (ONNX, TorchScript or Python)."""
     """Path of the run whose model the user wants to see."""
     folder_changed = Signal(object)
     """The folder shown (a ``Path``, or None)."""
@@ -104,6 +106,7 @@ class RunsBrowser(QWidget):
             ("delete", "Delete…", self._delete_selected),
             ("duplicate", "Duplicate experiment", self._duplicate_selected),
             ("architecture", "Architecture", self._architecture_selected),
+            ("export", "Export model…", self._export_selected),
         ):
             button = QPushButton(text, self)
             button.setObjectName(f"runs_{key}")
@@ -275,6 +278,10 @@ class RunsBrowser(QWidget):
     def _duplicate_selected(self) -> None:
         if len(self._selected) == 1:
             self.duplicate_requested.emit(self._selected[0])
+
+    def _export_selected(self) -> None:
+        if len(self._selected) == 1:
+            self.export_requested.emit(self._selected[0])
 
     def _architecture_selected(self) -> None:
         if len(self._selected) == 1:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
+from PySide6.QtWidgets import QApplication
 
-from lossstudio.app.training.gui_gc import GuiThreadCollector
+from lossstudio.app.gui_gc import GuiThreadCollector, install_gui_collector
 from lossstudio.app.training.messages import BestPredictions, RunOutcome, RunStarted
 from lossstudio.app.training.worker import TrainingWorker
 from lossstudio.core.settings import RunSettings
@@ -51,8 +52,9 @@ class TrainingController(QObject):
         self._paused = False
         self.last_outcome: RunOutcome | None = None
         self.current: RunStarted | None = None
-        self.collector = GuiThreadCollector(self)
         app = QCoreApplication.instance()
+        if isinstance(app, QApplication):
+            install_gui_collector(app)
         if app is not None:  # a safety net: the owner should call shutdown() itself
             app.aboutToQuit.connect(self.shutdown)
 
@@ -107,7 +109,7 @@ class TrainingController(QObject):
         thread.started.connect(worker.run)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
-        self.collector.start()
+        GuiThreadCollector.hold_full_collections(True)
         thread.start()
         self.busy_changed.emit(True)
         self.status_changed.emit("running")
@@ -171,7 +173,7 @@ class TrainingController(QObject):
         self._paused = False
         thread.wait()
         thread.deleteLater()
-        self.collector.stop()
+        GuiThreadCollector.hold_full_collections(False)
         box = self._outcome_box
         outcome = box[0] if box else RunOutcome("failed", "the training thread ended early", None)
         self.last_outcome = outcome
