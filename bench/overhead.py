@@ -179,6 +179,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="one sample, no memory runs")
+    parser.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn"])
+    parser.add_argument("--batches", nargs="+", type=int, default=[32, 256])
     args = parser.parse_args()
     samples = 1 if args.quick else args.samples
     print(
@@ -186,14 +188,18 @@ def main() -> None:
         f"{samples} interleaved samples, {args.epochs} epochs each"
     )
     rows = []
-    for model in ("mlp", "cnn"):
-        for batch in (32, 256):
+    for model in args.models:
+        for batch in args.batches:
             run_plain(model, batch, 1)
             run_ours(model, batch, 1)
             ratios, plain_times, our_times = [], [], []
-            for _ in range(samples):
-                plain = run_plain(model, batch, args.epochs)
-                ours = run_ours(model, batch, args.epochs)
+            for sample in range(samples):
+                if sample % 2:  # A B, then B A: neither always runs second
+                    ours = run_ours(model, batch, args.epochs)
+                    plain = run_plain(model, batch, args.epochs)
+                else:
+                    plain = run_plain(model, batch, args.epochs)
+                    ours = run_ours(model, batch, args.epochs)
                 plain_times.append(plain)
                 our_times.append(ours)
                 ratios.append(ours / plain)
