@@ -14,7 +14,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from lossstudio.app.evaluation.evaluation_view import EvaluationView  # noqa: E402
@@ -24,19 +24,6 @@ from lossstudio.project import Project  # noqa: E402
 from lossstudio.runs import load_run  # noqa: E402
 
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture(autouse=True)
-def working_event_loops(qapp: QApplication) -> None:
-    """Heal a stuck "quit now" flag: a test that runs ``app.exec()`` and closes the last
-    window leaves a Quit event behind, and once it is handled every nested event loop
-    (``waitSignal``, ``waitUntil``) returns at once and no timer fires. A zero-length
-    ``exec()`` clears the flag (only done when a probe loop shows the problem)."""
-    probe = QEventLoop()
-    QTimer.singleShot(0, lambda: probe.exit(7))
-    if probe.exec() != 7:
-        QTimer.singleShot(0, qapp.quit)
-        qapp.exec()
 
 
 def example(name: str = "digits", **settings: object) -> Project:
