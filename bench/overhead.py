@@ -161,6 +161,25 @@ def run_ours(model: str, batch: int, epochs: int) -> float:
     return (time.perf_counter() - start) / epochs
 
 
+def profile_calls(model: str, batch: int) -> None:
+    """One epoch of each under cProfile, single-threaded: Python calls and profiled time.
+
+    The call counts are deterministic; they show the Python work each loop does per
+    epoch, whatever the machine's noise.
+    """
+    import cProfile
+    import pstats
+
+    torch.set_num_threads(1)
+    for name, run in (("plain", run_plain), ("lossstudio", run_ours)):
+        run(model, batch, 1)
+        profiler = cProfile.Profile()
+        profiler.runcall(run, model, batch, 1)
+        stats = pstats.Stats(profiler)
+        print(f"{model} batch {batch} {name:10}  {stats.total_calls:8d} Python calls  "
+              f"{stats.total_tt:.3f} s profiled")
+
+
 def peak_memory(kind: str, model: str, batch: int, epochs: int) -> float:
     """Max RSS in MiB of a fresh process that runs one implementation."""
     code = (
@@ -181,7 +200,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one sample, no memory runs")
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn"])
     parser.add_argument("--batches", nargs="+", type=int, default=[32, 256])
+    parser.add_argument("--profile", action="store_true",
+                        help="count Python calls per epoch of each loop instead of timing")
     args = parser.parse_args()
+    if args.profile:
+        for model in args.models:
+            for batch in args.batches:
+                profile_calls(model, batch)
+        return
     samples = 1 if args.quick else args.samples
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
