@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lossstudio.core.project_model import DatasetRef, ProjectModel
-from lossstudio.core.validator import Analysis
 from lossstudio.io.project_file import project_to_dict, read_project, write_project
 
 if TYPE_CHECKING:
@@ -30,11 +29,16 @@ class Project(ProjectModel):
         self._dataset_cache: tuple[tuple[str, str], Dataset] | None = None
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Project:
-        """Open a ``.lsproj`` file; ``ProjectFileError`` names any problem."""
+    def load(cls, path: str | os.PathLike[str], load_data: bool = True) -> Project:
+        """Open a ``.lsproj`` file; ``ProjectFileError`` names any problem.
+
+        With ``load_data=False`` the dataset is left unread (the app reads it in the
+        background and validates again when it arrives).
+        """
         project = read_project(path, cls)
         project.path = Path(path).resolve()
-        project._refresh_facts(strict=False)
+        if load_data:
+            project._refresh_facts(strict=False)
         return project
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -89,10 +93,6 @@ class Project(ProjectModel):
             return None
         self.facts = dataset.facts()
         return dataset
-
-    def analyze(self) -> Analysis:
-        """The validator's report, with the data checks when a dataset is attached."""
-        return super().analyze()
 
     def train(self, runs_dir: str | os.PathLike[str] | None = None, **settings: Any) -> LoadedRun:
         """Train headless with the run settings (keywords override them for this run).

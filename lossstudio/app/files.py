@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from lossstudio.app.app_settings import AppSettings, data_dir
 from lossstudio.app.dialogs import Answer, Dialogs
 from lossstudio.io.errors import ProjectFileError
-from lossstudio.io.project_file import read_project, write_project
+from lossstudio.io.project_file import write_project
 from lossstudio.project import Project
 
 if TYPE_CHECKING:
@@ -30,13 +30,6 @@ if TYPE_CHECKING:
 
 AUTOSAVE_INTERVAL_MS = 60_000
 _WINDOW_NUMBERS = itertools.count(1)
-
-
-def read_project_file(path: str | os.PathLike[str]) -> Project:
-    """``Project.load`` without reading the dataset (the app reads it in the background)."""
-    project = read_project(path, Project)
-    project.path = Path(path).resolve()
-    return project
 
 
 def _process_alive(pid: int) -> bool:
@@ -134,7 +127,7 @@ class FileController(QObject):
 
     def _load(self, path: Path, title: str) -> Project | None:
         try:
-            return read_project_file(path)
+            return Project.load(path, load_data=False)
         except ProjectFileError as error:
             self.dialogs.error(title, str(error))
         except Exception as error:  # noqa: BLE001 - any failure becomes a dialog
