@@ -15,9 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from lossstudio.data import split_indices
 from lossstudio.io.examples import example_project
 from lossstudio.project import Project
 
@@ -255,7 +257,17 @@ def test_torchrun_two_cpu_processes_write_one_run(
             "history.csv",
             "checkpoints/best.pt",
             "checkpoints/last.pt",
+            "predictions/best_confusion.npy",
         }
+    )
+    # the confusion counts of both ranks' shares: the whole validation split, and the
+    # best epoch's accuracy
+    confusion = np.load(folder / "predictions" / "best_confusion.npy", allow_pickle=False)
+    best = data["best_epoch"] - 1
+    single_confusion = np.load(single / "predictions" / "best_confusion.npy")
+    assert confusion.sum() == single_confusion.sum() > 0
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(
+        rows[best][header.index("accuracy")]
     )
     single_header, _ = _history(single)
     assert header == single_header
@@ -266,3 +278,32 @@ def test_torchrun_two_cpu_processes_write_one_run(
         state = torch.load(folder / "checkpoints" / name, weights_only=True)
         reference = torch.load(single / "checkpoints" / name, weights_only=True)
         assert {k: v.shape for k, v in state.items()} == {k: v.shape for k, v in reference.items()}
+
+
+def test_torchrun_regression_keeps_the_errors_of_both_ranks(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    result = lossstudio(
+        "train",
+        example_project("regression"),
+        "--epochs",
+        "2",
+        "--runs",
+        runs,
+        "--device",
+        "cpu",
+        cwd=tmp_path,
+        torchrun=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (folder,) = runs.iterdir()
+    data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    errors = np.load(folder / "predictions" / "best_errors.npy", allow_pickle=False)
+    project = Project.load(example_project("regression"))
+    settings = project.settings
+    _, validation = split_indices(
+        project.load_dataset().n_examples, settings.validation_split, settings.seed
+    )
+    assert errors.size == len(validation)  # one output: every validation example, once
+    header, rows = _history(folder)
+    mae = rows[data["best_epoch"] - 1][header.index("mae")]
+    assert float(np.abs(errors).mean()) == pytest.approx(mae, rel=1e-5)

@@ -1,8 +1,9 @@
 """Checkpoints and the run-folder callback (engine layer).
 
 ``CheckpointCallback`` appends each epoch to ``history.csv`` (through the run
-writer), saves ``checkpoints/best.pt`` when the validation loss improves and
-``checkpoints/last.pt`` after every epoch, and finishes ``run.json`` with the outcome.
+writer), saves ``checkpoints/best.pt`` and the reduced validation predictions
+(``predictions/``) when the validation loss improves and ``checkpoints/last.pt`` after
+every epoch, and finishes ``run.json`` with the outcome.
 Checkpoints are ``state_dict``s only, written to a temporary file and renamed, and
 loaded with ``weights_only=True``.
 """
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 
 from lossstudio.engine.callbacks import Callback
-from lossstudio.runs import EpochRecord, RunWriter
+from lossstudio.runs import EpochRecord, RunWriter, save_predictions
 
 if TYPE_CHECKING:
     from lossstudio.engine.trainer import Trainer, TrainResult
@@ -48,6 +49,9 @@ class CheckpointCallback(Callback):
     def on_epoch_end(self, trainer: Trainer, record: EpochRecord) -> None:
         if self.writer.append(record):
             save_state(trainer.module, self.writer.checkpoint_path("best"))
+            best = trainer.best_predictions
+            if best is not None and best.epoch == record.epoch:
+                save_predictions(self.writer.path, best)
         save_state(trainer.module, self.writer.checkpoint_path("last"))
 
     def on_status(self, trainer: Trainer, status: str) -> None:

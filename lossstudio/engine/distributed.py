@@ -44,6 +44,19 @@ class DistContext:
         dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
         return tensor
 
+    def gather(self, tensor: Tensor) -> Tensor:
+        """The 1-D ``tensor`` of every rank, concatenated in rank order (on every rank);
+        the ranks' lengths may differ."""
+        length = torch.tensor([tensor.numel()], dtype=torch.long, device=tensor.device)
+        lengths = [torch.zeros_like(length) for _ in range(self.world_size)]
+        dist.all_gather(lengths, length)
+        sizes = [int(size.item()) for size in lengths]
+        padded = torch.zeros(max(sizes), dtype=tensor.dtype, device=tensor.device)
+        padded[: tensor.numel()] = tensor.reshape(-1)
+        parts = [torch.empty_like(padded) for _ in range(self.world_size)]
+        dist.all_gather(parts, padded)
+        return torch.cat([part[:size] for part, size in zip(parts, sizes, strict=True)])
+
     def shard(self, indices: Tensor, pad: bool) -> Tensor:
         """This rank's share of ``indices``; with ``pad`` every rank gets as many."""
         if pad:

@@ -217,6 +217,14 @@ class MultiLabelMetrics(_Sums):
             )
             self._add(counts)
 
+    def confusion_matrices(self) -> np.ndarray:
+        """Per label the 2×2 counts (int64) ``[[TN, FP], [FN, TP]]``: shape L×2×2."""
+        tp, fp, fn, tn = np.rint(self._host()).astype(np.int64).reshape(4, self.n_labels)
+        negatives = np.stack([tn, fp], axis=-1)
+        positives = np.stack([fn, tp], axis=-1)
+        matrices: np.ndarray = np.stack([negatives, positives], axis=1)
+        return matrices
+
     def compute(self) -> dict[str, float]:
         """Return ``accuracy``, macro ``precision``, ``recall``, ``f1``, per-label accuracy."""
         tp, fp, fn, tn = self._host().reshape(4, self.n_labels)

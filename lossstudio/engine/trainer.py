@@ -18,14 +18,16 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
+from lossstudio.core.losses import TaskKind
 from lossstudio.core.settings import RunSettings
 from lossstudio.engine.callbacks import Callback, TrainingControl, overrides
 from lossstudio.engine.distributed import DistContext
-from lossstudio.engine.losses import per_example_loss, per_example_loss_from_logits
-from lossstudio.engine.metrics import metrics_for
+from lossstudio.engine.losses import align_target, per_example_loss, per_example_loss_from_logits
+from lossstudio.engine.metrics import MetricAccumulator, metrics_for, task_kind
 from lossstudio.engine.model import GraphModule
 from lossstudio.engine.optimizers import make_optimizer, make_schedule
-from lossstudio.runs import EpochRecord, RunStatus
+from lossstudio.engine.predictions import reduce_predictions
+from lossstudio.runs import BestPredictions, EpochRecord, RunStatus
 
 VALIDATION_BATCH = 1024
 DDP_STOP_EVERY = 10
@@ -97,6 +99,10 @@ class Trainer:
         self.n_batches = 0
         self.run_path: Path | None = None
         """The run folder, once the run-folder callback has created it."""
+        self.best_predictions: BestPredictions | None = None
+        """The validation predictions of the best epoch so far, reduced for plotting (set
+        before the ``on_epoch_end`` callbacks of an epoch that improved)."""
+        self._keep_errors = task_kind(module.loss_id) is TaskKind.REGRESSION
         self._batch_callbacks = [cb for cb in self.callbacks if overrides(cb, "on_batch_end")]
 
     def batch_loss(self, output: Tensor, target: Tensor) -> Tensor:
@@ -132,18 +138,22 @@ class Trainer:
                 if train_loss is None:
                     result.status = RunStatus.stopped
                     break
-                val_loss, metrics = self._validate()
+                val_loss, accumulator, errors = self._validate()
                 if not math.isfinite(val_loss):
                     raise TrainingFailed(
                         self._non_finite_message("validation loss", val_loss, epoch, None)
                     )
                 record = EpochRecord(
-                    epoch, train_loss, val_loss, metrics, time.perf_counter() - started
+                    epoch, train_loss, val_loss, accumulator.compute(),
+                    time.perf_counter() - started,
                 )
                 result.history.append(record)
                 if result.best_val_loss is None or val_loss < result.best_val_loss:
                     result.best_epoch, result.best_val_loss = epoch, val_loss
                     patience_left = self.settings.patience
+                    if errors is not None and self.context is not None:
+                        errors = self.context.gather(errors)
+                    self.best_predictions = reduce_predictions(epoch, accumulator, errors)
                 else:
                     patience_left -= 1
                 self._emit("on_epoch_end", record)
@@ -214,8 +224,9 @@ class Trainer:
         return self.context.broadcast_flag(self.control.stop_requested, self.device)
 
     @torch.no_grad()
-    def _validate(self) -> tuple[float, dict[str, float]]:
-        """Average validation loss and the task's metrics."""
+    def _validate(self) -> tuple[float, MetricAccumulator, Tensor | None]:
+        """Average validation loss, the task's metric accumulator (summed over ranks) and,
+        for a regression task, this rank's errors (prediction − target, flat)."""
         module = self.module
         module.eval()
         data = self.validation_data
@@ -224,12 +235,16 @@ class Trainer:
             order = self.context.shard(order, pad=False)
         metrics = metrics_for(module.loss_id, module.output_shape[-1], self.device)
         total = torch.zeros((), dtype=torch.float64, device=self.device)
+        errors: list[Tensor] = []
         size = max(self.settings.batch_size, VALIDATION_BATCH)
         for start in range(0, len(order), size):
             inputs, target = data.batch(order[start : start + size])
             output = module(inputs, logits=True)
             total += self.loss_per_example(output, target).sum()
-            metrics.update(module.activate(output), target)
+            prediction = module.activate(output)
+            metrics.update(prediction, target)
+            if self._keep_errors:
+                errors.append((prediction - align_target(prediction, target)).reshape(-1))
         if self.context is not None:
             totals = self.context.sum(
                 torch.stack(
@@ -243,7 +258,10 @@ class Trainer:
             metrics.load_state_tensor(self.context.sum(metrics.state_tensor()))
         else:
             count = float(len(order))
-        return float(total.item()) / max(count, 1.0), metrics.compute()
+        kept = None
+        if self._keep_errors:
+            kept = torch.cat(errors) if errors else torch.zeros(0, device=self.device)
+        return float(total.item()) / max(count, 1.0), metrics, kept
 
     def _non_finite_message(self, what: str, value: float, epoch: int, batch: int | None) -> str:
         where = f"epoch {epoch}" + (f", batch {batch}" if batch else "")

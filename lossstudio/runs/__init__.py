@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .history import History, read_history
+from .predictions import BestPredictions, load_predictions, save_predictions
 from .reader import (
     LoadedRun,
     RunFileError,
@@ -18,6 +19,7 @@ from .writer import RunWriter
 
 __all__ = [
     "CORRUPT",
+    "BestPredictions",
     "RUN_FORMAT",
     "RUN_SCHEMA_VERSION",
     "EpochRecord",
@@ -30,7 +32,9 @@ __all__ = [
     "delete_run",
     "format_runs_table",
     "list_runs",
+    "load_predictions",
     "load_run",
     "read_history",
     "rename_run",
+    "save_predictions",
 ]

@@ -79,9 +79,14 @@ def test_reopen_runs_offline_and_overlay_two(qtbot, view, saved_runs) -> None:
     assert "2 runs compared" in view.pane.header.text()
     with qtbot.waitSignal(view.browser.selection_changed):
         view.browser.select_runs([saved_runs[0].resolve()])
-    # headless runs save no predictions (see test_eval_training for runs from the window)
-    assert view.pane.predictions_plot.kind is None
-    assert "No predictions saved" in view.pane.predictions_plot.item.titleLabel.text
+    # headless runs keep the best epoch's validation predictions too
+    run = load_run(saved_runs[0])
+    assert view.pane.predictions_plot.kind == "confusion"
+    confusion = view.pane.predictions_plot.predictions.array
+    assert view.pane.predictions_plot.predictions.epoch == run.best_epoch
+    assert np.trace(confusion) / confusion.sum() == pytest.approx(
+        run.history["accuracy"][run.best_epoch - 1]
+    )
 
 
 def test_export_png_svg_and_csv(qtbot, view, saved_runs, tmp_path: Path) -> None:

@@ -162,6 +162,52 @@ def test_checkpoints_reload_and_reproduce_the_validation_loss(example: str, tmp_
         assert value == pytest.approx(val[epoch - 1], rel=1e-5), path.name
 
 
+def _best_predictions_recomputed(run_path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """Post-activation validation predictions of ``best.pt`` and the targets, computed
+    here from the run's snapshot, independently of the trainer."""
+    module, inputs, target = _module_and_validation(run_path)
+    module.load_state_dict(torch.load(run_path / "checkpoints" / "best.pt", weights_only=True))
+    module.eval()
+    with torch.no_grad():
+        return module(inputs), target
+
+
+@pytest.mark.parametrize("example", ["digits", "multilabel", "regression"])
+def test_the_best_epochs_predictions_are_saved_with_the_run(example: str, tmp_path: Path) -> None:
+    """Every run (headless too) keeps the best epoch's reduced validation predictions:
+    what the Evaluation view draws when the run is opened offline."""
+    run = Project.load(example_project(example)).train(
+        runs_dir=tmp_path / "runs", epochs=3, device="cpu"
+    )
+    prediction, target = _best_predictions_recomputed(run.path)
+    folder = run.path / "predictions"
+    if example == "digits":
+        assert sorted(p.name for p in folder.iterdir()) == ["best_confusion.npy"]
+        saved = np.load(folder / "best_confusion.npy", allow_pickle=False)
+        expected = np.zeros((10, 10), np.int64)
+        np.add.at(expected, (target.numpy().reshape(-1), prediction.argmax(1).numpy()), 1)
+        np.testing.assert_array_equal(saved, expected)
+    elif example == "multilabel":
+        saved = np.load(folder / "best_confusion.npy", allow_pickle=False)
+        predicted, actual = prediction.numpy() > 0.5, target.numpy() > 0.5
+        tn = (~actual & ~predicted).sum(0)
+        fp = (~actual & predicted).sum(0)
+        fn = (actual & ~predicted).sum(0)
+        tp = (actual & predicted).sum(0)
+        assert saved.shape == (prediction.shape[1], 2, 2)
+        np.testing.assert_array_equal(saved[:, 0, 0], tn)
+        np.testing.assert_array_equal(saved[:, 0, 1], fp)
+        np.testing.assert_array_equal(saved[:, 1, 0], fn)
+        np.testing.assert_array_equal(saved[:, 1, 1], tp)
+    else:
+        saved = np.load(folder / "best_errors.npy", allow_pickle=False)
+        expected = (prediction - target.reshape(prediction.shape).float()).reshape(-1).numpy()
+        assert saved.dtype == np.float32
+        np.testing.assert_allclose(saved, expected, rtol=1e-5, atol=1e-4)
+        best = run.best_epoch - 1
+        assert np.abs(saved).mean() == pytest.approx(run.history["mae"][best], rel=1e-5)
+
+
 def test_a_failed_run_keeps_a_readable_folder(tmp_path: Path) -> None:
     run = diverging_project(tmp_path).train(runs_dir=tmp_path / "runs")
     data = _run_json(run.path)
@@ -180,6 +226,10 @@ def test_a_failed_run_keeps_a_readable_folder(tmp_path: Path) -> None:
     (best_weight,), (last_weight,) = best.values(), last.values()
     assert float(best_weight) == 5.0**8
     assert float(last_weight) == pytest.approx(5.0**24, rel=1e-5)
+    # the saved errors are those of the best epoch (1), not of the last one (3)
+    errors = np.load(run.path / "predictions" / "best_errors.npy", allow_pickle=False)
+    assert run.best_epoch == 1
+    assert set(errors.tolist()) == {5.0**8}  # prediction w · 1 − target 0, every example
     (summary,) = list_runs(tmp_path / "runs")
     assert summary.status == "failed"
     assert summary.problem is None

@@ -29,11 +29,11 @@ from lossstudio.app.evaluation.run_store import RunStore
 from lossstudio.app.evaluation.runs_browser import RunsBrowser, ask_yes_no
 from lossstudio.app.evaluation.series import RunSeries
 from lossstudio.app.training.controller import TrainingController
-from lossstudio.app.training.messages import BestPredictions, RunOutcome, RunStarted
+from lossstudio.app.training.messages import RunOutcome, RunStarted
 from lossstudio.app.training.progress import ProgressPanel
 from lossstudio.app.training.settings_panel import RunSettingsPanel
 from lossstudio.core.validator import Analysis
-from lossstudio.runs import EpochRecord
+from lossstudio.runs import BestPredictions, EpochRecord
 
 if TYPE_CHECKING:
     from lossstudio.project import Project
@@ -101,7 +101,6 @@ class EvaluationView(QWidget):
         controller.run_started.connect(self._on_run_started)
         controller.progress_changed.connect(panel.show_progress)
         controller.epoch_finished.connect(self._on_epoch)
-        controller.predictions_ready.connect(self._on_predictions)
         controller.status_changed.connect(self._on_status)
         controller.run_finished.connect(self._on_run_finished)
         controller.busy_changed.connect(self.training_changed)
@@ -211,11 +210,6 @@ class EvaluationView(QWidget):
         if best is not None:
             live.predictions = best
         self.pane.update_run(live)
-
-    def _on_predictions(self, best: BestPredictions) -> None:
-        if self.live is not None:
-            self.live.predictions = best
-            self.pane.update_run(self.live)
 
     def _on_status(self, status: str) -> None:
         if status == "stopping":

@@ -23,7 +23,7 @@ from lossstudio.app.evaluation.pg_setup import (
     pg,
     style_plot,
 )
-from lossstudio.app.training.messages import BestPredictions
+from lossstudio.runs import BestPredictions
 
 MAX_CELL_LABELS = 900
 BAR_COLOUR = "#1f77b4"

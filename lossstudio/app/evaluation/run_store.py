@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from lossstudio.app.evaluation.series import RunSeries
-from lossstudio.app.training.messages import load_predictions
-from lossstudio.runs import LoadedRun, RunSummary, load_run, read_history
+from lossstudio.runs import LoadedRun, RunSummary, load_predictions, load_run, read_history
 from lossstudio.runs.record import HISTORY_CSV, RUN_JSON
 
 _Stamp = tuple[int, int]

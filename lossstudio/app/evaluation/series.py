@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossstudio.app.training.messages import BestPredictions
-from lossstudio.runs import EpochRecord
+from lossstudio.runs import BestPredictions, EpochRecord
 
 BASE_COLUMNS = ("epoch", "train_loss", "val_loss")
 

@@ -8,17 +8,11 @@ Nothing here imports torch at import time: the worker imports the engine inside 
 from __future__ import annotations
 
 from lossstudio.app.training.controller import TrainingController
-from lossstudio.app.training.messages import (
-    BestPredictions,
-    RunOutcome,
-    RunStarted,
-    TrainingProgress,
-)
+from lossstudio.app.training.messages import RunOutcome, RunStarted, TrainingProgress
 from lossstudio.app.training.progress import ProgressPanel
 from lossstudio.app.training.settings_panel import RunSettingsPanel
 
 __all__ = [
-    "BestPredictions",
     "ProgressPanel",
     "RunOutcome",
     "RunSettingsPanel",

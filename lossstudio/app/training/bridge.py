@@ -4,13 +4,9 @@
 whose methods emit Qt signals): one ``started`` with the run folder, throttled
 ``progress`` and finished epochs (at most ``PROGRESS_HZ`` batches of them per second:
 every wake-up of the GUI thread costs a GIL hand-over that a small model's training
-loop feels), the best epoch's predictions when the validation loss improved, and
+loop feels), with the predictions of the newest best epoch among them (the trainer
+reduced them during its validation pass and the run-folder callback saved them), and
 ``status`` on pause/resume. It imports the engine, so only the worker imports it, lazily.
-
-The predictions pass runs at most once per ``PREDICTIONS_INTERVAL`` seconds: a better
-epoch that comes sooner is remembered, and when the run ends the best epoch's
-predictions are computed then (from ``checkpoints/best.pt`` if later epochs changed
-the weights), so the saved files always belong to the best epoch.
 """
 
 from __future__ import annotations
@@ -21,15 +17,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from lossstudio.app.training.messages import BestPredictions, RunStarted, TrainingProgress
+from lossstudio.app.training.messages import RunStarted, TrainingProgress
 from lossstudio.engine.callbacks import Callback
-from lossstudio.runs import EpochRecord
+from lossstudio.runs import BestPredictions, EpochRecord
 
 if TYPE_CHECKING:
     from lossstudio.engine.trainer import Trainer
 
 PROGRESS_HZ = 4.0
-PREDICTIONS_INTERVAL = 1.0
 LOG = logging.getLogger(__name__)
 
 
@@ -41,7 +36,6 @@ class TrainingSink(Protocol):
     def report_epochs(
         self, records: tuple[EpochRecord, ...], best: BestPredictions | None
     ) -> None: ...
-    def report_predictions(self, best: BestPredictions) -> None: ...
     def report_status(self, status: str) -> None: ...
 
 
@@ -67,12 +61,8 @@ class WindowCallback(Callback):
         self._last_progress = 0.0
         self._interval = 1.0 / PROGRESS_HZ
         self._n_batches = 1
-        self._best: float | None = None
-        self._best_epoch: int | None = None
-        self._predicted_epoch: int | None = None
-        self._last_epoch: int | None = None
-        self._last_prediction = -math.inf
         self._records: list[EpochRecord] = []
+        self._best: BestPredictions | None = None
         self._last_records = -math.inf
 
     def on_train_begin(self, trainer: Trainer) -> None:
@@ -118,25 +108,20 @@ class WindowCallback(Callback):
         )
 
     def on_epoch_end(self, trainer: Trainer, record: EpochRecord) -> None:
-        best: BestPredictions | None = None
-        self._last_epoch = record.epoch
-        improved = math.isfinite(record.val_loss) and (
-            self._best is None or record.val_loss < self._best
-        )
-        if improved:
-            self._best, self._best_epoch = record.val_loss, record.epoch
-            if time.perf_counter() - self._last_prediction >= PREDICTIONS_INTERVAL:
-                best = self._predictions(trainer, record.epoch)
         self._records.append(record)
+        best = trainer.best_predictions
+        if best is not None and best.epoch == record.epoch:
+            self._best = best
         last = record.epoch == trainer.settings.epochs
         now = time.perf_counter()
-        if best is not None or last or now - self._last_records >= self._interval:
-            self._send_records(best)
+        if last or now - self._last_records >= self._interval:
+            self._send_records()
         self._progress(trainer, record.epoch, self._n_batches, self._n_batches, force=last)
 
-    def _send_records(self, best: BestPredictions | None = None) -> None:
-        if self._records or best is not None:
+    def _send_records(self) -> None:
+        if self._records:
             records, self._records = tuple(self._records), []
+            best, self._best = self._best, None
             self._last_records = time.perf_counter()
             self.sink.report_epochs(records, best)
 
@@ -145,46 +130,6 @@ class WindowCallback(Callback):
             self._send_records()
         except Exception:  # the run is recorded already; never fail it now
             LOG.exception("could not report the last epochs")
-        epoch = self._best_epoch
-        if epoch is None or epoch == self._predicted_epoch:
-            return
-        if epoch != self._last_epoch and not self._load_best(trainer):
-            return
-        best = self._predictions(trainer, epoch)
-        if best is not None:
-            try:
-                self.sink.report_predictions(best)
-            except Exception:  # the run is recorded already; never fail it now
-                LOG.exception("could not report the best epoch's predictions")
-
-    def _load_best(self, trainer: Trainer) -> bool:
-        """Put the best epoch's weights back into the module (training is over)."""
-        if self.path is None:
-            return False
-        try:
-            from lossstudio.engine.checkpoints import load_state
-
-            load_state(trainer.module, self.path / "checkpoints" / "best.pt")
-        except Exception:  # no checkpoint: the predictions stay those of an earlier best
-            LOG.exception("could not load the best checkpoint")
-            return False
-        return True
-
-    def _predictions(self, trainer: Trainer, epoch: int) -> BestPredictions | None:
-        """The reduced predictions, saved in the run folder; a failure here never fails
-        the run (the plot simply lacks them)."""
-        self._last_prediction = time.perf_counter()
-        try:
-            from lossstudio.app.training.predictions import best_predictions, save_predictions
-
-            best = best_predictions(trainer, epoch)
-            if self.path is not None:
-                save_predictions(self.path, best)
-        except Exception:  # a plot extra must not end the run
-            LOG.exception("could not compute the best epoch's predictions")
-            return None
-        self._predicted_epoch = epoch
-        return best
 
     def on_status(self, trainer: Trainer, status: str) -> None:
         self.sink.report_status(status)

@@ -18,10 +18,10 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 from PySide6.QtWidgets import QApplication
 
 from lossstudio.app.gui_gc import GuiThreadCollector, install_gui_collector
-from lossstudio.app.training.messages import BestPredictions, RunOutcome, RunStarted
+from lossstudio.app.training.messages import RunOutcome, RunStarted
 from lossstudio.app.training.worker import TrainingWorker
 from lossstudio.core.settings import RunSettings
-from lossstudio.runs import EpochRecord
+from lossstudio.runs import BestPredictions, EpochRecord
 
 
 class TrainingController(QObject):
@@ -33,9 +33,8 @@ class TrainingController(QObject):
     """``TrainingProgress``."""
     epoch_finished = Signal(object, object)
     """``EpochRecord``, ``BestPredictions | None`` — once per epoch, in order (the worker
-    sends them in batches)."""
-    predictions_ready = Signal(object)
-    """``BestPredictions`` of the best epoch, computed when the run ended."""
+    sends them in batches; the predictions of the newest best epoch among them come with
+    the last)."""
     status_changed = Signal(str)
     """``"running"``, ``"paused"``, ``"stopping"``."""
     run_finished = Signal(object)
@@ -103,7 +102,6 @@ class TrainingController(QObject):
         worker.run_started.connect(self._on_started)
         worker.progress_changed.connect(self.progress_changed)
         worker.epochs_finished.connect(self._on_epochs)
-        worker.predictions_ready.connect(self.predictions_ready)
         worker.status_changed.connect(self._on_status)
         worker.finished.connect(self._on_finished)
         thread.started.connect(worker.run)

@@ -24,14 +24,9 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from lossstudio.app.training.messages import (
-    BestPredictions,
-    RunOutcome,
-    RunStarted,
-    TrainingProgress,
-)
+from lossstudio.app.training.messages import RunOutcome, RunStarted, TrainingProgress
 from lossstudio.core.settings import RunSettings
-from lossstudio.runs import EpochRecord
+from lossstudio.runs import BestPredictions, EpochRecord
 
 LOG = logging.getLogger(__name__)
 
@@ -51,10 +46,8 @@ class TrainingWorker(QObject):
     progress_changed = Signal(object)
     """``TrainingProgress`` (throttled)."""
     epochs_finished = Signal(object, object)
-    """A tuple of ``EpochRecord`` (in order) and the ``BestPredictions`` of the last of them
-    when it is a new best (else None)."""
-    predictions_ready = Signal(object)
-    """``BestPredictions`` computed when the run ended (for a best epoch seen earlier)."""
+    """A tuple of ``EpochRecord`` (in order) and the ``BestPredictions`` of the newest best
+    epoch among them (None when none of them improved)."""
     status_changed = Signal(str)
     """``"paused"`` or ``"running"``."""
     finished = Signal(object)
@@ -92,9 +85,6 @@ class TrainingWorker(QObject):
         self, records: tuple[EpochRecord, ...], best: BestPredictions | None
     ) -> None:
         self.epochs_finished.emit(records, best)
-
-    def report_predictions(self, best: BestPredictions) -> None:
-        self.predictions_ready.emit(best)
 
     def report_status(self, status: str) -> None:
         self.status_changed.emit(status)
