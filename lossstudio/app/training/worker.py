@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from lossstudio.app.gui_gc import GuiThreadCollector
 from lossstudio.app.training.messages import RunOutcome, RunStarted, TrainingProgress
 from lossstudio.core.settings import RunSettings
 from lossstudio.runs import BestPredictions, EpochRecord
@@ -108,12 +109,15 @@ class TrainingWorker(QObject):
         QThread.currentThread().quit()
 
     def _train(self) -> RunOutcome:
-        import torch
+        with GuiThreadCollector.importing():
+            import torch
 
-        from lossstudio.app.training.bridge import WindowCallback
-        from lossstudio.data import DataError
-        from lossstudio.engine.session import TrainingRefused, train_snapshot
-        from lossstudio.engine.trainer import describe_error
+            from lossstudio.app.training.bridge import WindowCallback
+            from lossstudio.data import DataError
+            from lossstudio.engine.session import TrainingRefused, train_snapshot
+            from lossstudio.engine.trainer import describe_error
+
+            torch.optim.SGD([torch.zeros(1, requires_grad=True)])  # torch's lazy imports
 
         torch.set_num_threads(training_threads(torch.get_num_threads()))
         callback = WindowCallback(self, self.name)
