@@ -176,6 +176,38 @@ def test_a_run_still_being_written_refreshes_as_it_grows(qtbot, view, tmp_path) 
     assert view.browser.model.index(row, 1).data() == "completed"
 
 
+def test_runs_that_appear_or_go_keep_the_selection(qtbot, view, tmp_path) -> None:
+    folder = tmp_path / "many"
+
+    def write(name: str) -> Path:
+        writer = RunWriter(folder, name=name, loss="mean_squared_error", metric_names=("mae",))
+        writer.append(EpochRecord(1, 1.0, 1.2, {"mae": 0.9}))
+        writer.finish("completed")
+        return writer.path.resolve()
+
+    paths = [write(f"run {index}") for index in range(3)]
+    view.open_runs_folder(folder)
+    view.browser.select_runs([paths[1]])
+    selected = []
+    view.browser.selection_changed.connect(selected.append)
+    newer = write("newer")
+    assert newer in view.browser.refresh()
+    assert sorted(view.browser.model.paths()) == sorted([*paths, newer])
+    assert view.browser.selected_paths() == [paths[1]]  # still the same run
+    import shutil
+
+    shutil.rmtree(paths[0])
+    view.browser.refresh()
+    assert paths[0] not in view.browser.model.paths()
+    assert view.browser.selected_paths() == [paths[1]]
+    assert selected == []  # the plots were not redrawn for nothing
+    shutil.rmtree(paths[1])
+    view.browser.refresh()
+    assert view.browser.selected_paths() == []
+    assert selected == [[]]  # the selected run went: the pane is told
+    assert view.pane.runs() == []
+
+
 def test_log_scale_smoothing_and_hover(qtbot, view, saved_runs) -> None:
     view.open_runs_folder(saved_runs[0].parent)
     longest = saved_runs[1].resolve()

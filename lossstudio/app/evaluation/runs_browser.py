@@ -167,7 +167,8 @@ class RunsBrowser(QWidget):
             selected = self.selected_paths()
             blocker = self.table.selectionModel().blockSignals(True)
             self.model.set_runs(summaries)
-            self._select(selected)
+            if self.selected_paths() != selected:  # a model reset forgot the selection
+                self._select(selected)
             self.table.selectionModel().blockSignals(blocker)
             if selected != self.selected_paths():
                 self._selection_changed()

@@ -1,10 +1,13 @@
 """Table model of a folder's runs for the runs browser (app layer).
 
 Rows are ``RunSummary`` values (read from ``run.json`` only); columns: name, status,
-loss, best validation loss, epochs, start time. ``set_runs`` updates rows in place
-when the same runs are listed again (a running run that grew) and resets the model
-when runs appeared or disappeared. The name is editable (renames the run on disk
-through ``rename_requested``). Failed runs show their failure as the status tooltip.
+best validation loss, epochs, start time, loss. The cells are ``QStandardItem``s, so
+painting, sorting and sizing the table never call into Python: a table repainted
+while a run trains does not compete with the training thread for the GIL.
+``set_runs`` updates changed rows in place (a running run that grew) and inserts or
+removes the rows of runs that appeared or disappeared, so views keep their selection
+and scroll position. The name is editable (renames the run on disk through
+``rename_requested``). Failed runs show their failure as the status tooltip.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 
 from lossstudio.runs import RunSummary
 
@@ -30,35 +33,54 @@ STATUS_COLOURS = {
 }
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_READ_ONLY = Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled
+_EDITABLE = _READ_ONLY | Qt.ItemFlag.ItemIsEditable
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class RunsTableModel(QAbstractTableModel):
+class RunsTableModel(QStandardItemModel):
     """The runs of one folder."""
 
     rename_requested = Signal(object, str)
     """Path of a run and the name the user typed."""
 
-    def __init__(self, failure_of: Callable[[Path], str | None] | None = None, parent=None):
-        super().__init__(parent)
+    def __init__(
+        self,
+        failure_of: Callable[[Path], str | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(0, len(HEADERS), parent)
+        self.setHorizontalHeaderLabels(list(HEADERS))
         self._runs: list[RunSummary] = []
         self._failure_of = failure_of or (lambda path: None)
 
     # -- content ----------------------------------------------------------------------
 
     def set_runs(self, runs: Sequence[RunSummary]) -> None:
-        """Show ``runs`` (in place when the same paths come in the same order)."""
+        """Show ``runs``: rows that appeared or disappeared are inserted or removed and
+        changed rows are updated in place; the rows are rebuilt only when the order of
+        the remaining ones changed."""
         runs = list(runs)
-        if [r.path for r in runs] == [r.path for r in self._runs]:
-            for row, (old, new) in enumerate(zip(self._runs, runs, strict=True)):
-                if old != new:
-                    self._runs[row] = new
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
-            return
-        self.beginResetModel()
-        self._runs = runs
-        self.endResetModel()
+        wanted = {run.path for run in runs}
+        for row in reversed(range(len(self._runs))):
+            if self._runs[row].path not in wanted:
+                del self._runs[row]
+                self.removeRow(row)
+        kept = {run.path for run in self._runs}
+        if [run.path for run in runs if run.path in kept] != [run.path for run in self._runs]:
+            self.removeRows(0, self.rowCount())
+            self._runs = []
+            kept = set()
+        for row, run in enumerate(runs):
+            if run.path not in kept:
+                self._runs.insert(row, run)
+                self.insertRow(row, self._items(run))
+            elif self._runs[row] != run:
+                self._runs[row] = run
+                for column, item in enumerate(self._items(run)):
+                    self._update(self.item(row, column), item)
 
     def summary(self, row: int) -> RunSummary:
         """The run in ``row``."""
@@ -75,52 +97,51 @@ class RunsTableModel(QAbstractTableModel):
         """Every run's folder, in row order."""
         return [run.path for run in self._runs]
 
-    # -- Qt model ---------------------------------------------------------------------
+    # -- cells ------------------------------------------------------------------------
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._runs)
+    def _items(self, run: RunSummary) -> list[QStandardItem]:
+        """The cells of ``run``'s row."""
+        items = []
+        tooltip = f"{run.name}\n{run.path}"
+        for column in range(len(HEADERS)):
+            item = QStandardItem(_text(run, column))
+            item.setFlags(_EDITABLE if column == NAME else _READ_ONLY)
+            item.setData(_sort_key(run, column), SORT_ROLE)
+            item.setData(str(run.path), PATH_ROLE)
+            item.setToolTip(tooltip)
+            if column in (BEST, EPOCHS):
+                item.setData(_RIGHT, Qt.ItemDataRole.TextAlignmentRole)
+            items.append(item)
+        status = items[STATUS]
+        colour = STATUS_COLOURS.get(str(run.status))
+        if colour:
+            status.setForeground(QColor(colour))
+        failure = self._failure_of(run.path) if run.status == "failed" else None
+        status.setToolTip(failure or run.problem or str(run.status))
+        return items
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
+    @staticmethod
+    def _update(item: QStandardItem | None, new: QStandardItem) -> None:
+        """Give ``item`` the content of ``new`` (each changed role emits one update)."""
+        if item is None:
+            return
+        for role in (
+            Qt.ItemDataRole.DisplayRole,
+            SORT_ROLE,
+            PATH_ROLE,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+        ):
+            value = new.data(role)
+            if item.data(role) != value:
+                item.setData(value, role)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    # -- editing ----------------------------------------------------------------------
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if index.isValid() and index.column() == NAME:
-            return base | Qt.ItemFlag.ItemIsEditable
-        return base
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        run = self._runs[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return _text(run, column)
-        if role == SORT_ROLE:
-            return _sort_key(run, column)
-        if role == PATH_ROLE:
-            return str(run.path)
-        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            colour = STATUS_COLOURS.get(str(run.status))
-            return QColor(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == STATUS:
-                return self._failure_of(run.path) or run.problem or str(run.status)
-            return f"{run.name}\n{run.path}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (BEST, EPOCHS):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def setData(self, index: _Index, value: Any,
-                role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """An edited name asks for a rename (the row changes when the rename is done)."""
         if role != Qt.ItemDataRole.EditRole or index.column() != NAME:
-            return False
+            return super().setData(index, value, role)
         text = str(value).strip()
         run = self._runs[index.row()]
         if not text or text == run.name:
