@@ -64,7 +64,11 @@ class EvaluationHost(QObject):
         if self._view is None:
             from lossstudio.app.evaluation.evaluation_view import EvaluationView
 
-            view = EvaluationView(self.window.project, parent=self.tabs)
+            view = EvaluationView(
+                self.window.project,
+                parent=self.tabs,
+                untitled_name=self.window.document.display_name,
+            )
             view.setObjectName("evaluation_view")
             view.duplicate_requested.connect(self._open_duplicate)
             view.settings_changed.connect(self._settings_changed)
@@ -143,7 +147,8 @@ class EvaluationHost(QObject):
 
     def _project_replaced(self) -> None:
         if self._view is not None:
-            self._view.set_project(self.window.project)
+            name = self.window.document.display_name
+            self._view.set_project(self.window.project, untitled_name=name)
 
     def _analysis_changed(self, analysis: Analysis) -> None:
         refusal = self.window.training_refusal()

@@ -106,3 +106,27 @@ def test_export_a_run_from_the_runs_browser(qtbot, make_window, tmp_path) -> Non
     with qtbot.waitSignal(failed.finished, timeout=RUN_TIMEOUT) as done:
         pass
     assert done.args[0] is False and "no-such-run" in done.args[1]
+
+
+def test_an_unsaved_example_trains_into_the_app_data_folder(  # type: ignore[no-untyped-def]
+    qtbot, make_window, tmp_path, monkeypatch
+) -> None:
+    from PySide6.QtCore import QStandardPaths
+
+    monkeypatch.chdir(tmp_path)  # where the app was started from
+    window: MainWindow = make_window()
+    assert window.files.open_example(examples_dir() / "digits.lsproj")
+    assert window.project.path is None  # an untitled copy
+    window.project.settings.epochs = 1
+    window.project.settings.device = "cpu"
+    settle(window)
+    assert window.evaluation.train()
+    view = window.evaluation.view()
+    with qtbot.waitSignal(view.run_finished, timeout=RUN_TIMEOUT) as blocker:
+        pass
+    outcome = blocker.args[0]
+    assert outcome.status == "completed", outcome.failure
+    data = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    assert outcome.path.parent == data / "runs" / "digits"
+    assert not (tmp_path / "runs").exists()  # nothing written where the app was started
+    assert view.browser.folder() == (data / "runs" / "digits").resolve()

@@ -52,12 +52,18 @@ class EvaluationView(QWidget):
     """``RunOutcome`` of a run trained from this view."""
 
     def __init__(
-        self, project: Project, runs_dir: Path | None = None, parent: QWidget | None = None
+        self,
+        project: Project,
+        runs_dir: Path | None = None,
+        parent: QWidget | None = None,
+        untitled_name: str = "Untitled",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("LossStudio — Evaluation")
         self.project = project
         self._runs_dir = runs_dir
+        self.untitled_name = untitled_name
+        """Names the runs folder of a project never saved (the main window's title)."""
         self.confirm = ask_yes_no
         """Asks the close question; tests replace it."""
         self.controller = TrainingController(self)
@@ -115,12 +121,17 @@ class EvaluationView(QWidget):
 
     def runs_dir(self) -> Path:
         """Where runs of the project are written (and shown by default)."""
-        return Path(self._runs_dir) if self._runs_dir else default_runs_dir(self.project)
+        if self._runs_dir:
+            return Path(self._runs_dir)
+        return default_runs_dir(self.project, self.untitled_name)
 
-    def set_project(self, project: Project, runs_dir: Path | None = None) -> None:
+    def set_project(
+        self, project: Project, runs_dir: Path | None = None, untitled_name: str = "Untitled"
+    ) -> None:
         """Show another project (a run in progress goes on with its snapshot)."""
         self.project = project
         self._runs_dir = runs_dir
+        self.untitled_name = untitled_name
         self.settings_panel.set_settings(project.settings)
         self.browser.set_folder(self.runs_dir())
         self.refresh_validation()

@@ -21,18 +21,30 @@ if TYPE_CHECKING:
     from lossstudio.project import Project
 
 
-def default_runs_dir(project: Project) -> Path:
-    """``runs/`` beside the project file; for a bundled example (whose folder belongs to
-    the installation) a folder in the user's application data instead."""
+def default_runs_dir(project: Project, untitled_name: str = "Untitled") -> Path:
+    """``runs/`` beside the project file. A bundled example (whose folder belongs to the
+    installation) and a project never saved (``untitled_name``, e.g. "digits (example)")
+    use a folder of the user's application data instead, never the working folder."""
     path = project.path
     if path is not None:
         try:
             Path(path).resolve().relative_to(examples_dir().resolve())
         except ValueError:
             return project.default_runs_dir()
-        data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-        return Path(data or Path.home() / ".lossstudio") / "runs" / Path(path).stem
-    return project.default_runs_dir()
+        return app_runs_dir() / Path(path).stem
+    return app_runs_dir() / folder_name(untitled_name.removesuffix(" (example)"))
+
+
+def app_runs_dir() -> Path:
+    """The folder of runs kept in the user's application data."""
+    data = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(data or Path.home() / ".lossstudio") / "runs"
+
+
+def folder_name(name: str) -> str:
+    """``name`` as a folder name: letters, digits, spaces, ``-``, ``_`` and ``.`` kept."""
+    kept = "".join(c if c.isalnum() or c in " -_." else "_" for c in name).strip(" .")
+    return kept or "Untitled"
 
 
 def expected_metrics(snapshot: Mapping[str, Any], analysis: Analysis | None) -> tuple[str, ...]:
