@@ -166,3 +166,33 @@ def test_training_from_the_window_leaves_the_young_generations_small(tmp_path: P
     assert compiler_imported  # torch imported its compiler stack (the big import)...
     assert frozen > 200_000  # ...and it was frozen,
     assert young < 30_000  # so a young collection scans little
+
+
+def test_torchs_library_is_preloaded_without_importing_torch() -> None:
+    """The training thread opens libtorch_cpu with the GIL released before importing
+    torch (the window keeps painting); torch then imports and computes as usual."""
+    from lossstudio.app.torch_preload import torch_library
+
+    library = torch_library()
+    if library is None or not sys.platform.startswith("linux"):
+        pytest.skip("checked on Linux, where torch ships libtorch_cpu.so")
+    probe = (
+        "import json, sys\n"
+        "from lossstudio.app.torch_preload import preload_torch\n"
+        "opened = preload_torch()\n"
+        "imported_early = 'torch' in sys.modules\n"
+        "with open('/proc/self/maps', encoding='utf-8') as maps:\n"
+        f"    mapped = {str(library.resolve())!r} in maps.read()\n"
+        "import torch\n"
+        "value = float(torch.ones(3).sum())\n"
+        "print(json.dumps([opened, imported_early, mapped, value, preload_torch()]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    opened, imported_early, mapped, value, again = json.loads(
+        result.stdout.strip().splitlines()[-1]
+    )
+    assert opened and mapped and not imported_early
+    assert value == 3.0
+    assert again is False  # once torch is imported there is nothing to do

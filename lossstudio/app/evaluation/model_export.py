@@ -12,6 +12,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
+from lossstudio.app.gui_gc import GuiThreadCollector
+from lossstudio.app.torch_preload import preload_torch
+
 FORMATS = {"ONNX (.onnx)": "onnx", "TorchScript (.pt)": "torchscript",
            "Standalone Python (.py)": "python"}
 SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "python": ".py"}
@@ -26,7 +29,9 @@ class _Exporter(QObject):
 
     @Slot()
     def run(self) -> None:
-        from lossstudio.engine.export import ExportError, export_run
+        with GuiThreadCollector.importing():
+            preload_torch()
+            from lossstudio.engine.export import ExportError, export_run
 
         run, fmt, output, checkpoint = self.args
         try:

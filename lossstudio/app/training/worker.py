@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from lossstudio.app.gui_gc import GuiThreadCollector
+from lossstudio.app.torch_preload import preload_torch
 from lossstudio.app.training.messages import RunOutcome, RunStarted, TrainingProgress
 from lossstudio.core.settings import RunSettings
 from lossstudio.runs import BestPredictions, EpochRecord
@@ -110,6 +111,7 @@ class TrainingWorker(QObject):
 
     def _train(self) -> RunOutcome:
         with GuiThreadCollector.importing():
+            preload_torch()
             import torch
 
             from lossstudio.app.training.bridge import WindowCallback
