@@ -1,8 +1,8 @@
 """The best epoch's validation predictions, reduced for plotting, in a run folder (no torch).
 
 The trainer reduces the validation predictions of every epoch that improves the
-validation loss to what the Evaluation view draws, and the run writer saves them as
-one ``.npy`` file in the run's ``predictions/`` folder (numpy only, read back with
+validation loss to what the Evaluation view draws, and the run-folder callback saves
+them as one ``.npy`` file in the run's ``predictions/`` folder (numpy only, read back with
 ``allow_pickle=False``), so a run opened offline — trained from the window, headless
 or under ``torchrun`` — shows the same confusion matrix or error histogram.
 """
@@ -23,8 +23,6 @@ ERRORS_FILE = "best_errors.npy"
 """Errors (prediction − target) of the best epoch's validation predictions (regression)."""
 MAX_ERRORS = 200_000
 """At most this many errors are kept (evenly spaced) for the histogram."""
-
-KINDS = ("confusion", "multilabel", "errors")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,13 @@
 
 It is given a frozen project snapshot (a plain dict), a copy of the run settings and
 a ``TrainingControl``; it never sees the live project. ``run`` imports the engine
-(and so torch) there and then, trains through ``train_snapshot`` and reports through
-signals that carry frozen values only. When ``run`` returns it moves itself back to
-the GUI thread (which owns it) and quits its own thread, so the GUI thread can
-``wait()`` for the thread without running its event loop.
+(and so torch) there and then — torch's native library opened with the GIL released
+(``torch_preload``) and what was imported frozen out of garbage collection
+(``GuiThreadCollector.importing``), so the window keeps painting — trains through
+``train_snapshot`` and reports through signals that carry frozen values only. When
+``run`` returns it moves itself back to the GUI thread (which owns it) and quits its
+own thread, so the GUI thread can ``wait()`` for the thread without running its event
+loop.
 
 The training thread uses one intra-op (OpenMP) thread fewer than the machine has cores
 (``training_threads``), so a core stays free for the window: on a busy 2-core machine,
