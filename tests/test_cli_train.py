@@ -216,22 +216,19 @@ def test_ctrl_c_stops_the_run_cleanly(tmp_path: Path) -> None:
     assert 1 <= data["epochs_done"] < 100000
 
 
+def torchrun_two_epochs(project: Path, runs: Path, cwd: Path) -> Result:
+    """``lossstudio train PROJECT --epochs 2`` on the CPU under ``torchrun``, two processes."""
+    return lossstudio(
+        "train", project, "--epochs", "2", "--runs", runs, "--device", "cpu",
+        cwd=cwd, torchrun=True,
+    )
+
+
 def test_torchrun_two_cpu_processes_write_one_run(
     single_run: tuple[Result, Path], tmp_path: Path
 ) -> None:
     runs = tmp_path / "runs"
-    result = lossstudio(
-        "train",
-        DIGITS,
-        "--epochs",
-        "2",
-        "--runs",
-        runs,
-        "--device",
-        "cpu",
-        cwd=tmp_path,
-        torchrun=True,
-    )
+    result = torchrun_two_epochs(DIGITS, runs, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     # only rank 0 prints and writes
@@ -282,18 +279,7 @@ def test_torchrun_two_cpu_processes_write_one_run(
 
 def test_torchrun_regression_keeps_the_errors_of_both_ranks(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    result = lossstudio(
-        "train",
-        example_project("regression"),
-        "--epochs",
-        "2",
-        "--runs",
-        runs,
-        "--device",
-        "cpu",
-        cwd=tmp_path,
-        torchrun=True,
-    )
+    result = torchrun_two_epochs(example_project("regression"), runs, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     (folder,) = runs.iterdir()
     data = json.loads((folder / "run.json").read_text(encoding="utf-8"))
