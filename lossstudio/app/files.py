@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from lossstudio.app.document import Document
 
 AUTOSAVE_INTERVAL_MS = 60_000
+EXAMPLE_SUFFIX = " (example)"
+"""Ends the name of a bundled example opened as an untitled copy."""
 _WINDOW_NUMBERS = itertools.count(1)
 
 
@@ -111,7 +113,7 @@ class FileController(QObject):
         if project is None:
             return False
         project.path = None
-        self.document.set_project(project, name=f"{path.stem} (example)")
+        self.document.set_project(project, name=f"{path.stem}{EXAMPLE_SUFFIX}")
         self._report_dataset(project)
         return True
 
@@ -152,7 +154,7 @@ class FileController(QObject):
 
     def save_as(self) -> bool:
         """Ask where, then save there."""
-        stem = self.document.display_name.replace(" (example)", "")
+        stem = self.document.display_name.removesuffix(EXAMPLE_SUFFIX)
         suggestion = (self.document.path or self.settings.last_folder() / f"{stem}.lsproj")
         path = self.dialogs.choose_save_path(suggestion)
         return self.save_to(path) if path is not None else False

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QStandardPaths
 
 from lossstudio.app.evaluation.metric_plots import CLASSIFICATION, REGRESSION
+from lossstudio.app.files import EXAMPLE_SUFFIX
 from lossstudio.core.validator import Analysis, Severity
 from lossstudio.io.examples import examples_dir
 
@@ -32,7 +33,7 @@ def default_runs_dir(project: Project, untitled_name: str = "Untitled") -> Path:
         except ValueError:
             return project.default_runs_dir()
         return app_runs_dir() / Path(path).stem
-    return app_runs_dir() / folder_name(untitled_name.removesuffix(" (example)"))
+    return app_runs_dir() / folder_name(untitled_name.removesuffix(EXAMPLE_SUFFIX))
 
 
 def app_runs_dir() -> Path:
